@@ -1,0 +1,265 @@
+//! The ordered loop: next frame → filter → `-w` → decode → track → render, in packet order,
+//! then the end-of-run reports. Owns stdout (buffered; flushed per packet when line-buffered)
+//! and turns a closed stdout into a quiet, successful stop.
+
+use std::io::{self, BufWriter, Write};
+use std::thread;
+
+use crate::capture::{CaptureError, CaptureWriter, Filter, LiveCapture, LiveStats, Source, Stopper, live};
+use crate::decode::decode;
+use crate::flow::{Tracker, TrackerConfig};
+use crate::model::flow::PacketNote;
+use crate::model::TsPrecision;
+use crate::privs;
+use crate::render::json;
+use crate::render::line::LineView;
+use crate::settings::{Input, Settings, View};
+
+/// Why a run ended badly.
+#[derive(Debug)]
+pub enum AppError {
+    /// Capture side: file, interface, filter, `-w`.
+    Capture(CaptureError),
+    /// Writing to stdout failed (other than a closed pipe).
+    Output(io::Error),
+    /// Anything else, already in words.
+    Other(String),
+}
+
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AppError::Capture(e) => write!(f, "{e}"),
+            AppError::Output(e) => write!(f, "cannot write the output: {e}"),
+            AppError::Other(s) => f.write_str(s),
+        }
+    }
+}
+
+impl From<CaptureError> for AppError {
+    fn from(e: CaptureError) -> Self {
+        AppError::Capture(e)
+    }
+}
+
+/// Whether an output error only means the reader went away (`| head`): stop quietly.
+pub fn is_closed_pipe(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::BrokenPipe
+}
+
+/// Installs SIGINT/SIGTERM handling: the first signal stops the capture (output is flushed and
+/// reports are printed); a second one exits at once.
+pub fn install_signals(stopper: &Stopper) {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else { return };
+    let st = stopper.clone();
+    thread::spawn(move || {
+        let mut n = 0;
+        for _ in signals.forever() {
+            n += 1;
+            if n == 1 {
+                st.stop();
+            } else {
+                std::process::exit(130);
+            }
+        }
+    });
+}
+
+/// What one packet is printed with.
+enum Printer {
+    Line(LineView),
+    Json,
+    None,
+}
+
+/// Runs a capture or file read to the end. Errors after some output (a truncated file) come
+/// back as `Err` after everything before them was printed and the reports were written.
+pub fn run(s: &Settings) -> Result<(), AppError> {
+    let stopper = Stopper::new();
+    install_signals(&stopper);
+
+    let stdout = io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let result = run_inner(s, &stopper, &mut out);
+    let flushed = out.flush();
+    match (result, flushed) {
+        (Err(AppError::Output(e)), _) if is_closed_pipe(&e) => Ok(()),
+        (Err(e), _) => Err(e),
+        (Ok(()), Err(e)) if is_closed_pipe(&e) => Ok(()),
+        (Ok(()), Err(e)) => Err(AppError::Output(e)),
+        (Ok(()), Ok(())) => Ok(()),
+    }
+}
+
+fn run_inner<W: Write>(s: &Settings, stopper: &Stopper, out: &mut W) -> Result<(), AppError> {
+    let mut printer = match s.view {
+        View::Json => Printer::Json,
+        View::None => Printer::None,
+        View::Line | View::Bits | View::Ladder => Printer::Line(LineView::new(s.line)),
+    };
+    let track = !matches!(s.view, View::None) || s.flows || s.stats;
+    let mut tracker = Tracker::new(TrackerConfig { max_flows: s.max_flows, idle_timeout_secs: s.flow_timeout_secs });
+    let mut writer = match &s.write {
+        Some(p) => Some(CaptureWriter::create(p, s.write_flush)?),
+        None => None,
+    };
+    let mut filter = match (&s.input, &s.filter) {
+        (Input::Files(_), Some(expr)) => Some(Filter::new(expr)),
+        _ => None,
+    };
+
+    let mut sources: Vec<Source> = Vec::new();
+    let mut live_stats: Option<LiveStats> = None;
+    match &s.input {
+        Input::Live(opts) => {
+            let mut cap = LiveCapture::open(opts, stopper.clone())?;
+            if let Some(w) = writer.as_mut() {
+                w.begin(cap.linktype(), TsPrecision::Micro)?;
+            }
+            drop_privileges(s)?;
+            eprintln!(
+                "portlens: listening on {}, link type {}{}, snapshot length {} bytes",
+                cap.name(),
+                cap.linktype().0,
+                cap.linktype().name().map(|n| format!(" ({n})")).unwrap_or_default(),
+                if opts.snaplen == 0 { 262_144 } else { opts.snaplen }
+            );
+            cap.start(64);
+            sources.push(Source::Live(cap));
+        }
+        Input::Files(paths) => {
+            // Open the first file now so that a missing file fails before any output; the
+            // rest are opened in turn.
+            if let Some(first) = paths.first() {
+                sources.push(Source::open_file(first)?);
+            }
+        }
+    }
+
+    let paths: Vec<String> = match &s.input {
+        Input::Files(p) => p.clone(),
+        Input::Live(_) => Vec::new(),
+    };
+    let mut frame_no: u64 = 0;
+    let mut printed: u64 = 0;
+    let mut error: Option<AppError> = None;
+    let mut next_path = 1;
+    let mut src = sources.pop();
+    'sources: while let Some(mut source) = src.take() {
+        if let (Source::File(f), Some(flt)) = (&source, filter.as_mut()) {
+            if let Some(lt) = f.first_linktype() {
+                flt.prepare(lt)?;
+            }
+        }
+        if let (Source::File(f), Some(w)) = (&source, writer.as_mut()) {
+            // A classic pcap names its link type up front: write the header now, so that a
+            // filter matching nothing still leaves a valid file of the same link type.
+            if let (false, Some(lt)) = (f.is_pcapng(), f.first_linktype()) {
+                w.begin(lt, f.precision())?;
+            }
+        }
+        loop {
+            if stopper.stopped() {
+                break 'sources;
+            }
+            let frame = match source.next_frame() {
+                Ok(Some(fr)) => fr,
+                Ok(None) => break,
+                Err(e) => {
+                    error = Some(e.into());
+                    break 'sources;
+                }
+            };
+            frame_no += 1;
+            if let Some(flt) = filter.as_mut() {
+                if !flt.matches(&frame)? {
+                    continue;
+                }
+            }
+            if let Some(w) = writer.as_mut() {
+                w.write(&frame)?;
+            }
+            let pkt = decode(&frame, frame_no);
+            let note = if track { tracker.observe(&pkt) } else { PacketNote::default() };
+            let res = match &mut printer {
+                Printer::Line(v) => v.packet(out, &pkt, &note),
+                Printer::Json => json::packet(out, &pkt, &note),
+                Printer::None => Ok(()),
+            };
+            res.map_err(AppError::Output)?;
+            if s.line_buffered {
+                out.flush().map_err(AppError::Output)?;
+            }
+            printed += 1;
+            if s.count.is_some_and(|c| printed >= c) {
+                break 'sources;
+            }
+        }
+        if let Source::Live(l) = &mut source {
+            live_stats = l.finish();
+        }
+        if let Some(p) = paths.get(next_path) {
+            next_path += 1;
+            match Source::open_file(p) {
+                Ok(next) => src = Some(next),
+                Err(e) => {
+                    error = Some(e.into());
+                    break 'sources;
+                }
+            }
+        }
+    }
+    // Stop a live capture that -c or a signal interrupted.
+    if let Some(Source::Live(l)) = src.as_mut() {
+        live_stats = l.finish();
+    }
+    if let Some(flt) = &filter {
+        for (lt, why) in &flt.skipped_linktypes {
+            eprintln!(
+                "portlens: the filter '{}' does not apply to link type {} ({why}); those packets were skipped",
+                flt.expr(),
+                lt.0
+            );
+        }
+    }
+    if let Some(w) = writer.as_mut() {
+        w.finish()?;
+    }
+    out.flush().map_err(AppError::Output)?;
+    if let Some(st) = live_stats.or(if matches!(s.input, Input::Live(_)) { Some(LiveStats::default()) } else { None }) {
+        eprintln!("{printed} packets captured");
+        eprintln!("{} packets received by filter", st.received);
+        eprintln!("{} packets dropped by kernel", st.dropped + st.if_dropped);
+    }
+    match error {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Drops root after the capture and `-w` file are open (or says it keeps running as root).
+fn drop_privileges(s: &Settings) -> Result<(), AppError> {
+    match privs::target(s.user.as_deref(), s.keep_root).map_err(AppError::Other)? {
+        Some(t) => {
+            if let Some(p) = s.write.as_deref().filter(|p| *p != "-") {
+                let _ = std::os::unix::fs::chown(p, Some(t.uid), Some(t.gid));
+            }
+            privs::drop_to(&t).map_err(|e| AppError::Other(format!("cannot drop privileges: {e}")))
+        }
+        None => {
+            if privs::is_root() {
+                eprintln!("portlens: running as root (use -Z USER to drop privileges after opening the capture)");
+            }
+            Ok(())
+        }
+    }
+}
+
+/// `-D`.
+pub fn list_interfaces() -> Result<(), AppError> {
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    live::list_devices(&mut out)?;
+    Ok(())
+}

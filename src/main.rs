@@ -1,0 +1,97 @@
+//! The `portlens` binary: parse arguments → run → exit code. Nothing else lives here.
+//!
+//! Exit codes: 0 done (also when stdout is closed early), 1 runtime error, 2 usage error.
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+use portlens::app::{self, AppError};
+use portlens::cli::{Args, Command, Shell};
+use portlens::settings::{Settings, UsageError};
+
+fn main() -> ExitCode {
+    let args = match Args::try_parse() {
+        Ok(a) => a,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    if let Some(shell) = args.completions {
+        return completions(shell);
+    }
+    if args.man {
+        return man();
+    }
+    if let Some(cmd) = &args.command {
+        return subcommand(cmd, &args);
+    }
+    if args.list_interfaces {
+        return report(app::list_interfaces());
+    }
+    let filter_text = match &args.filter_file {
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                eprintln!("portlens: cannot read the filter file '{path}': {e}");
+                return ExitCode::from(1);
+            }
+        },
+        None => None,
+    };
+    let settings = match Settings::resolve(&args, filter_text) {
+        Ok(s) => s,
+        Err(UsageError(msg)) => {
+            eprintln!("portlens: {msg}\nTry 'portlens --help' for more information.");
+            return ExitCode::from(2);
+        }
+    };
+    report(app::run(&settings))
+}
+
+fn report(r: Result<(), AppError>) -> ExitCode {
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("portlens: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn subcommand(cmd: &Command, args: &Args) -> ExitCode {
+    let _ = args;
+    match cmd {
+        Command::Explain { .. } | Command::Services { .. } => {
+            eprintln!("portlens: this subcommand is being built");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn completions(shell: Shell) -> ExitCode {
+    use clap_complete::{generate, shells};
+    let mut cmd = Args::command();
+    let mut out = std::io::stdout();
+    match shell {
+        Shell::Bash => generate(shells::Bash, &mut cmd, "portlens", &mut out),
+        Shell::Zsh => generate(shells::Zsh, &mut cmd, "portlens", &mut out),
+        Shell::Fish => generate(shells::Fish, &mut cmd, "portlens", &mut out),
+        Shell::Elvish => generate(shells::Elvish, &mut cmd, "portlens", &mut out),
+        Shell::Powershell => generate(shells::PowerShell, &mut cmd, "portlens", &mut out),
+    }
+    ExitCode::SUCCESS
+}
+
+fn man() -> ExitCode {
+    let man = clap_mangen::Man::new(Args::command());
+    let mut out = std::io::stdout();
+    match man.render(&mut out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("portlens: cannot write the man page: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

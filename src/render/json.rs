@@ -1,0 +1,368 @@
+//! `--json`: one JSON object per packet (JSON Lines), field names from the Elastic Common
+//! Schema so the output loads into Elasticsearch, OpenSearch, ClickHouse or Vector as it is.
+//!
+//! The contract (PRODUCT.md, README "JSON schema", pinned by `tests/json_schema.rs`):
+//! every packet line has `type` = `"packet"`, `frame`, `ts`, `caplen`, `len`, `network`,
+//! `warnings`; TCP/UDP packets have `source`/`destination` with `ip`, `port`, `port_class` and
+//! `service`, and a `tcp` or `udp` object. Numbers are JSON numbers; no key appears twice.
+//! The writer is hand-rolled over `io::Write`: no intermediate tree, no allocation per packet.
+
+use std::io::{self, Write};
+use std::net::IpAddr;
+
+use super::fmt as f;
+use super::line::icmp_name;
+use super::time::rfc3339;
+use crate::model::flow::PacketNote;
+use crate::model::{IcmpInfo, Link, Net, Packet, TcpInfo, Transport, UdpInfo, tcp_flags};
+use crate::services::{self, PortClass, Proto};
+
+/// Writes a JSON string literal (with escapes).
+pub fn string<W: Write + ?Sized>(w: &mut W, s: &str) -> io::Result<()> {
+    w.write_all(b"\"")?;
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc: Option<&[u8]> = match b {
+            b'"' => Some(b"\\\""),
+            b'\\' => Some(b"\\\\"),
+            b'\n' => Some(b"\\n"),
+            b'\r' => Some(b"\\r"),
+            b'\t' => Some(b"\\t"),
+            0..=0x1f => None,
+            _ => continue,
+        };
+        w.write_all(bytes.get(start..i).unwrap_or(&[]))?;
+        match esc {
+            Some(e) => w.write_all(e)?,
+            None => write!(w, "\\u{b:04x}")?,
+        }
+        start = i + 1;
+    }
+    w.write_all(bytes.get(start..).unwrap_or(&[]))?;
+    w.write_all(b"\"")
+}
+
+fn opt_str<W: Write + ?Sized>(w: &mut W, s: Option<&str>) -> io::Result<()> {
+    match s {
+        Some(s) => string(w, s),
+        None => w.write_all(b"null"),
+    }
+}
+
+fn opt_uint<W: Write + ?Sized>(w: &mut W, n: Option<impl itoa::Integer>) -> io::Result<()> {
+    match n {
+        Some(n) => f::uint(w, n),
+        None => w.write_all(b"null"),
+    }
+}
+
+fn ip_str<W: Write + ?Sized>(w: &mut W, a: IpAddr) -> io::Result<()> {
+    w.write_all(b"\"")?;
+    f::ip(w, a)?;
+    w.write_all(b"\"")
+}
+
+/// A MAC in ECS form: `AA-BB-CC-DD-EE-FF`.
+fn ecs_mac<W: Write + ?Sized>(w: &mut W, m: &[u8; 6]) -> io::Result<()> {
+    let mut buf = *b"\"00-00-00-00-00-00\"";
+    for (i, b) in m.iter().enumerate() {
+        let mut h = [0u8; 2];
+        if hex::encode_to_slice([*b], &mut h).is_ok() {
+            if let Some(dst) = buf.get_mut(1 + i * 3..3 + i * 3) {
+                dst.copy_from_slice(&h.to_ascii_uppercase());
+            }
+        }
+    }
+    w.write_all(&buf)
+}
+
+/// Writes one `"type": "packet"` record.
+pub fn packet<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>, note: &PacketNote) -> io::Result<()> {
+    w.write_all(b"{\"type\":\"packet\",\"frame\":")?;
+    f::uint(w, pkt.frame)?;
+    w.write_all(b",\"ts\":\"")?;
+    rfc3339(w, pkt.ts, pkt.precision)?;
+    w.write_all(b"\",\"caplen\":")?;
+    f::uint(w, pkt.caplen())?;
+    w.write_all(b",\"len\":")?;
+    f::uint(w, pkt.len)?;
+    if pkt.interface != 0 {
+        w.write_all(b",\"interface\":")?;
+        f::uint(w, pkt.interface)?;
+    }
+    link(w, pkt)?;
+    network(w, pkt)?;
+    match (&pkt.transport, pkt.net.addrs()) {
+        (Transport::Tcp(t), Some((s, d))) => {
+            endpoints(w, pkt, s, d, Some((t.src_port, t.dst_port)), Proto::Tcp)?;
+            tcp(w, t, note)?;
+        }
+        (Transport::Udp(u), Some((s, d))) => {
+            endpoints(w, pkt, s, d, Some((u.src_port, u.dst_port)), Proto::Udp)?;
+            udp(w, u)?;
+        }
+        (t, Some((s, d))) => {
+            endpoints(w, pkt, s, d, None, Proto::Tcp)?;
+            if let Transport::Icmp(i) = t {
+                icmp(w, i)?;
+            }
+        }
+        (_, None) => {
+            if let Net::Arp(a) = &pkt.net {
+                write!(w, ",\"arp\":{{\"operation\":{},\"sender_ip\":\"{}\",\"target_ip\":\"{}\",\"sender_mac\":", a.operation, a.sender_ip, a.target_ip)?;
+                ecs_mac(w, &a.sender_mac)?;
+                w.write_all(b",\"target_mac\":")?;
+                ecs_mac(w, &a.target_mac)?;
+                w.write_all(b"}")?;
+            }
+        }
+    }
+    ip_detail(w, &pkt.net)?;
+    if let Some(ev) = note.event {
+        write!(w, ",\"event\":{{\"action\":\"{ev}\"}}")?;
+    }
+    w.write_all(b",\"warnings\":[")?;
+    for (i, warn) in pkt.warnings.iter().enumerate() {
+        if i > 0 {
+            w.write_all(b",")?;
+        }
+        string(w, &f::warning_string(warn, pkt))?;
+    }
+    w.write_all(b"]}\n")
+}
+
+fn link<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>) -> io::Result<()> {
+    let kind = match pkt.link {
+        Link::Ethernet { .. } => "ethernet",
+        Link::Ieee8023 { .. } => "ieee802_3",
+        Link::LinuxSll { version: 2, .. } => "linux_sll2",
+        Link::LinuxSll { .. } => "linux_sll",
+        Link::Null { .. } => "null",
+        Link::Raw => "raw",
+        Link::Unknown => "unknown",
+        Link::Truncated => "truncated",
+    };
+    write!(w, ",\"link\":{{\"type\":\"{kind}\",\"linktype\":{}", pkt.linktype.0)?;
+    match &pkt.link {
+        Link::Ethernet { ether_type, vlans, .. } => {
+            write!(w, ",\"ether_type\":{ether_type}")?;
+            if !vlans.is_empty() {
+                w.write_all(b",\"vlan\":[")?;
+                for (i, v) in vlans.iter().enumerate() {
+                    if i > 0 {
+                        w.write_all(b",")?;
+                    }
+                    f::uint(w, *v)?;
+                }
+                w.write_all(b"]")?;
+            }
+        }
+        Link::LinuxSll { packet_type, arphrd, protocol, .. } => {
+            write!(w, ",\"packet_type\":{packet_type},\"arphrd\":{arphrd},\"ether_type\":{protocol}")?;
+        }
+        Link::Null { family } => write!(w, ",\"family\":{family}")?,
+        _ => {}
+    }
+    w.write_all(b"}")
+}
+
+fn network<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>) -> io::Result<()> {
+    let ty = match pkt.net {
+        Net::Ipv4(_) => Some("ipv4"),
+        Net::Ipv6(_) => Some("ipv6"),
+        Net::Arp(_) => Some("arp"),
+        Net::Other { .. } | Net::None => None,
+    };
+    w.write_all(b",\"network\":{\"type\":")?;
+    opt_str(w, ty)?;
+    let transport = match pkt.transport {
+        Transport::Tcp(_) => Some("tcp"),
+        Transport::Udp(_) => Some("udp"),
+        Transport::Icmp(IcmpInfo { v6: false, .. }) => Some("icmp"),
+        Transport::Icmp(IcmpInfo { v6: true, .. }) => Some("ipv6-icmp"),
+        _ => pkt.net.protocol().and_then(crate::model::ip_protocol_name),
+    };
+    w.write_all(b",\"transport\":")?;
+    match transport {
+        Some(t) => string(w, &t.to_ascii_lowercase())?,
+        None => w.write_all(b"null")?,
+    }
+    if let Some(p) = pkt.net.protocol() {
+        w.write_all(b",\"iana_number\":")?;
+        f::uint(w, p)?;
+    }
+    if let Some(v) = pkt.link.vlans().first() {
+        write!(w, ",\"vlan\":{{\"id\":{v}}}")?;
+    }
+    w.write_all(b"}")
+}
+
+fn endpoints<W: Write + ?Sized>(
+    w: &mut W,
+    pkt: &Packet<'_>,
+    s: IpAddr,
+    d: IpAddr,
+    ports: Option<(u16, u16)>,
+    proto: Proto,
+) -> io::Result<()> {
+    let (smac, dmac) = match &pkt.link {
+        Link::Ethernet { src, dst, .. } | Link::Ieee8023 { src, dst, .. } => (Some(src), Some(dst)),
+        _ => (None, None),
+    };
+    for (key, ip, port, mac) in [
+        ("source", s, ports.map(|p| p.0), smac),
+        ("destination", d, ports.map(|p| p.1), dmac),
+    ] {
+        write!(w, ",\"{key}\":{{\"ip\":")?;
+        ip_str(w, ip)?;
+        if let Some(port) = port {
+            w.write_all(b",\"port\":")?;
+            f::uint(w, port)?;
+            w.write_all(b",\"port_class\":\"")?;
+            w.write_all(PortClass::of(port).as_str().as_bytes())?;
+            w.write_all(b"\",\"service\":")?;
+            opt_str(w, services::name(proto, port))?;
+        }
+        if let Some(m) = mac {
+            w.write_all(b",\"mac\":")?;
+            ecs_mac(w, m)?;
+        }
+        w.write_all(b"}")?;
+    }
+    Ok(())
+}
+
+fn tcp<W: Write + ?Sized>(w: &mut W, t: &TcpInfo, note: &PacketNote) -> io::Result<()> {
+    w.write_all(b",\"tcp\":{\"flags\":")?;
+    match t.flags {
+        Some(fl) => {
+            w.write_all(b"[")?;
+            let mut first = true;
+            for (bit, name) in tcp_flags::NAMES {
+                if fl & bit != 0 {
+                    if !first {
+                        w.write_all(b",")?;
+                    }
+                    write!(w, "\"{name}\"")?;
+                    first = false;
+                }
+            }
+            w.write_all(b"]")?;
+        }
+        None => w.write_all(b"null")?,
+    }
+    w.write_all(b",\"flags_raw\":")?;
+    opt_uint(w, t.flags)?;
+    w.write_all(b",\"seq\":")?;
+    opt_uint(w, t.seq)?;
+    w.write_all(b",\"ack\":")?;
+    opt_uint(w, t.ack)?;
+    w.write_all(b",\"window\":")?;
+    opt_uint(w, t.window)?;
+    w.write_all(b",\"payload_len\":")?;
+    f::uint(w, t.payload_len)?;
+    w.write_all(b",\"header_len\":")?;
+    opt_uint(w, t.header_len)?;
+    w.write_all(b",\"rel_seq\":")?;
+    opt_uint(w, note.rel_seq)?;
+    w.write_all(b",\"rel_ack\":")?;
+    opt_uint(w, note.rel_ack.filter(|_| t.has(tcp_flags::ACK)))?;
+    let o = &t.options;
+    if !o.list.is_empty() {
+        w.write_all(b",\"options\":{")?;
+        let mut sep = "";
+        if let Some(m) = o.mss {
+            write!(w, "{sep}\"mss\":{m}")?;
+            sep = ",";
+        }
+        if let Some(s) = o.wscale {
+            write!(w, "{sep}\"wscale\":{s}")?;
+            sep = ",";
+        }
+        if o.sack_permitted {
+            write!(w, "{sep}\"sack_permitted\":true")?;
+            sep = ",";
+        }
+        if !o.sack.is_empty() {
+            write!(w, "{sep}\"sack\":[")?;
+            for (i, (l, r)) in o.sack.iter().enumerate() {
+                write!(w, "{}[{l},{r}]", if i > 0 { "," } else { "" })?;
+            }
+            w.write_all(b"]")?;
+            sep = ",";
+        }
+        if let Some((v, e)) = o.timestamps {
+            write!(w, "{sep}\"timestamps\":[{v},{e}]")?;
+            sep = ",";
+        }
+        write!(w, "{sep}\"kinds\":[")?;
+        for (i, (k, _)) in o.list.iter().enumerate() {
+            write!(w, "{}{k}", if i > 0 { "," } else { "" })?;
+        }
+        w.write_all(b"]}")?;
+    }
+    w.write_all(b"}")
+}
+
+fn udp<W: Write + ?Sized>(w: &mut W, u: &UdpInfo) -> io::Result<()> {
+    w.write_all(b",\"udp\":{\"length\":")?;
+    opt_uint(w, u.length)?;
+    w.write_all(b",\"payload_len\":")?;
+    f::uint(w, u.payload_len)?;
+    w.write_all(b"}")
+}
+
+fn icmp<W: Write + ?Sized>(w: &mut W, i: &IcmpInfo) -> io::Result<()> {
+    write!(w, ",\"icmp\":{{\"type\":{},\"code\":{},\"name\":", i.icmp_type, i.code)?;
+    opt_str(w, icmp_name(i))?;
+    if let Some((id, seq)) = i.echo {
+        write!(w, ",\"echo\":{{\"id\":{id},\"seq\":{seq}}}")?;
+    }
+    if let Some(q) = &i.quoted {
+        w.write_all(b",\"about\":{\"iana_number\":")?;
+        f::uint(w, q.protocol)?;
+        w.write_all(b",\"source\":{\"ip\":")?;
+        ip_str(w, q.src)?;
+        if let Some((sp, _)) = q.ports {
+            write!(w, ",\"port\":{sp}")?;
+        }
+        w.write_all(b"},\"destination\":{\"ip\":")?;
+        ip_str(w, q.dst)?;
+        if let Some((_, dp)) = q.ports {
+            write!(w, ",\"port\":{dp}")?;
+        }
+        w.write_all(b"}}")?;
+    }
+    w.write_all(b"}")
+}
+
+fn ip_detail<W: Write + ?Sized>(w: &mut W, net: &Net) -> io::Result<()> {
+    let frag = match net {
+        Net::Ipv4(ip) => {
+            write!(
+                w,
+                ",\"ip\":{{\"version\":4,\"ttl\":{},\"id\":{},\"header_len\":{},\"total_len\":{},\"dont_fragment\":{}",
+                ip.ttl, ip.id, ip.header_len, ip.total_len, ip.dont_fragment
+            )?;
+            ip.fragment
+        }
+        Net::Ipv6(ip) => {
+            write!(
+                w,
+                ",\"ip\":{{\"version\":6,\"hop_limit\":{},\"flow_label\":{},\"payload_len\":{},\"extensions\":[",
+                ip.hop_limit, ip.flow_label, ip.payload_len
+            )?;
+            for (i, e) in ip.exts.iter().enumerate() {
+                write!(w, "{}{e}", if i > 0 { "," } else { "" })?;
+            }
+            w.write_all(b"]")?;
+            ip.fragment
+        }
+        _ => return Ok(()),
+    };
+    if let Some(fr) = frag {
+        write!(w, ",\"fragment\":{{\"offset\":{},\"more\":{},\"id\":{}}}", fr.offset, fr.more, fr.id)?;
+    }
+    w.write_all(b"}")
+}

@@ -1,0 +1,249 @@
+//! Timestamps as tcpdump prints them (`-t` … `-ttttt`) and as RFC 3339 UTC for JSON.
+//!
+//! Calendar arithmetic is done here (days → civil date), so years past 2038 and 2106 print
+//! correctly; the local-time offset comes from the system time zone (honouring `TZ`) and is
+//! cached per hour, so printing a timestamp costs no system call per packet.
+
+use std::io::{self, Write};
+
+use chrono::{Local, Offset, TimeZone};
+
+use crate::model::{Timestamp, TsPrecision};
+
+/// Which timestamp to print in front of each line.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TsStyle {
+    /// `18:38:17.686702` local time (default).
+    #[default]
+    Time,
+    /// `-t`: none.
+    None,
+    /// `-tt`: seconds since the epoch, `1795459097.686702`.
+    Epoch,
+    /// `-ttt`: time since the previous packet, `00:00:00.000022`.
+    Delta,
+    /// `-tttt`: date and local time, `2026-11-23 18:38:17.686702`.
+    Date,
+    /// `-ttttt`: time since the first packet, `00:00:00.000041`.
+    SinceFirst,
+}
+
+impl TsStyle {
+    /// The style for a count of `-t` flags.
+    pub fn from_count(n: u8) -> TsStyle {
+        match n {
+            0 => TsStyle::Time,
+            1 => TsStyle::None,
+            2 => TsStyle::Epoch,
+            3 => TsStyle::Delta,
+            4 => TsStyle::Date,
+            _ => TsStyle::SinceFirst,
+        }
+    }
+}
+
+/// Prints timestamps in one style; remembers the first and previous packet for deltas.
+#[derive(Debug, Default)]
+pub struct Clock {
+    style: TsStyle,
+    first: Option<Timestamp>,
+    prev: Option<Timestamp>,
+    /// (start of the cached hour, UTC offset in seconds during it)
+    offset_cache: Option<(i64, i64)>,
+    /// Print nanoseconds (the source has them and the user asked with `--nano`).
+    nano: bool,
+}
+
+impl Clock {
+    /// A clock printing `style`; `nano` prints 9 fraction digits where the source has them.
+    pub fn new(style: TsStyle, nano: bool) -> Clock {
+        Clock { style, nano, ..Clock::default() }
+    }
+
+    /// The style.
+    pub fn style(&self) -> TsStyle {
+        self.style
+    }
+
+    fn local_offset(&mut self, secs: i64) -> i64 {
+        let hour = secs.div_euclid(3600) * 3600;
+        if let Some((h, off)) = self.offset_cache {
+            if h == hour {
+                return off;
+            }
+        }
+        let off = Local
+            .timestamp_opt(secs, 0)
+            .single()
+            .map(|dt| i64::from(dt.offset().fix().local_minus_utc()))
+            .unwrap_or(0);
+        self.offset_cache = Some((hour, off));
+        off
+    }
+
+    /// Writes the timestamp for a packet, followed by a space (nothing for `-t`).
+    pub fn write<W: Write + ?Sized>(&mut self, w: &mut W, ts: Timestamp, p: TsPrecision) -> io::Result<()> {
+        let digits = if self.nano && p == TsPrecision::Nano { 9 } else { 6 };
+        match self.style {
+            TsStyle::None => return Ok(()),
+            TsStyle::Time => {
+                let local = ts.secs.saturating_add(self.local_offset(ts.secs));
+                hms(w, local.rem_euclid(86_400))?;
+                frac(w, ts.nanos, digits)?;
+            }
+            TsStyle::Date => {
+                let local = ts.secs.saturating_add(self.local_offset(ts.secs));
+                date(w, local.div_euclid(86_400))?;
+                w.write_all(b" ")?;
+                hms(w, local.rem_euclid(86_400))?;
+                frac(w, ts.nanos, digits)?;
+            }
+            TsStyle::Epoch => {
+                write!(w, "{}", ts.secs)?;
+                frac(w, ts.nanos, digits)?;
+            }
+            TsStyle::Delta | TsStyle::SinceFirst => {
+                let base = if self.style == TsStyle::Delta { self.prev } else { self.first };
+                let d = base.map(|b| ts.nanos_since(b)).unwrap_or(0);
+                duration(w, d, digits)?;
+            }
+        }
+        if self.first.is_none() {
+            self.first = Some(ts);
+        }
+        self.prev = Some(ts);
+        w.write_all(b" ")
+    }
+}
+
+/// `HH:MM:SS` of a second-of-day.
+fn hms<W: Write + ?Sized>(w: &mut W, sod: i64) -> io::Result<()> {
+    let (h, m, s) = (sod / 3600, (sod / 60) % 60, sod % 60);
+    two(w, h as u32)?;
+    w.write_all(b":")?;
+    two(w, m as u32)?;
+    w.write_all(b":")?;
+    two(w, s as u32)
+}
+
+#[inline]
+fn two<W: Write + ?Sized>(w: &mut W, n: u32) -> io::Result<()> {
+    w.write_all(&[b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8])
+}
+
+/// `.ffffff` or `.fffffffff`.
+fn frac<W: Write + ?Sized>(w: &mut W, nanos: u32, digits: u32) -> io::Result<()> {
+    let mut buf = [b'.', b'0', b'0', b'0', b'0', b'0', b'0', b'0', b'0', b'0'];
+    let mut v = if digits == 9 { nanos } else { nanos / 1000 };
+    let d = digits as usize;
+    for i in (1..=d).rev() {
+        if let Some(b) = buf.get_mut(i) {
+            *b = b'0' + (v % 10) as u8;
+        }
+        v /= 10;
+    }
+    w.write_all(buf.get(..=d).unwrap_or(&[]))
+}
+
+/// A signed duration as `HH:MM:SS.ffffff` (tcpdump's delta format).
+fn duration<W: Write + ?Sized>(w: &mut W, nanos: i128, digits: u32) -> io::Result<()> {
+    if nanos < 0 {
+        w.write_all(b"-")?;
+    }
+    let n = nanos.unsigned_abs();
+    let secs = (n / 1_000_000_000) as u64;
+    let sub = (n % 1_000_000_000) as u32;
+    let (h, m, s) = (secs / 3600, (secs / 60) % 60, secs % 60);
+    if h < 100 {
+        two(w, h as u32)?;
+    } else {
+        write!(w, "{h}")?;
+    }
+    w.write_all(b":")?;
+    two(w, m as u32)?;
+    w.write_all(b":")?;
+    two(w, s as u32)?;
+    frac(w, sub, digits)
+}
+
+/// Converts days since 1970-01-01 to (year, month, day) — Howard Hinnant's algorithm.
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+fn date<W: Write + ?Sized>(w: &mut W, days: i64) -> io::Result<()> {
+    let (y, m, d) = civil_from_days(days);
+    if (0..10_000).contains(&y) {
+        let y = y as u32;
+        two(w, y / 100)?;
+        two(w, y % 100)?;
+    } else {
+        write!(w, "{y}")?;
+    }
+    w.write_all(b"-")?;
+    two(w, m)?;
+    w.write_all(b"-")?;
+    two(w, d)
+}
+
+/// Writes `2026-11-23T18:38:17.686702Z` (6 or 9 fraction digits by the source's precision).
+pub fn rfc3339<W: Write + ?Sized>(w: &mut W, ts: Timestamp, p: TsPrecision) -> io::Result<()> {
+    date(w, ts.secs.div_euclid(86_400))?;
+    w.write_all(b"T")?;
+    hms(w, ts.secs.rem_euclid(86_400))?;
+    frac(w, ts.nanos, if p == TsPrecision::Nano { 9 } else { 6 })?;
+    w.write_all(b"Z")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(f: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> String {
+        let mut v = Vec::new();
+        f(&mut v).expect("write to Vec");
+        String::from_utf8(v).expect("utf8")
+    }
+
+    #[test]
+    fn rfc3339_micro_and_nano() {
+        let ts = Timestamp { secs: 1_795_459_097, nanos: 686_702_123 };
+        assert_eq!(s(|w| rfc3339(w, ts, TsPrecision::Micro)), "2026-11-23T18:38:17.686702Z");
+        assert_eq!(s(|w| rfc3339(w, ts, TsPrecision::Nano)), "2026-11-23T18:38:17.686702123Z");
+    }
+
+    #[test]
+    fn dates_past_2038_and_2106_and_before_1970() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(24_855), (2038, 1, 19));
+        // 2^32 seconds after the epoch: 2106-02-07.
+        assert_eq!(civil_from_days(4_294_967_296 / 86_400), (2106, 2, 7));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+
+    #[test]
+    fn delta_style_counts_from_previous_packet() {
+        let mut c = Clock::new(TsStyle::Delta, false);
+        let a = Timestamp { secs: 100, nanos: 0 };
+        let b = Timestamp { secs: 101, nanos: 22_000 };
+        assert_eq!(s(|w| c.write(w, a, TsPrecision::Micro)), "00:00:00.000000 ");
+        assert_eq!(s(|w| c.write(w, b, TsPrecision::Micro)), "00:00:01.000022 ");
+    }
+
+    #[test]
+    fn epoch_style() {
+        let mut c = Clock::new(TsStyle::Epoch, false);
+        let a = Timestamp { secs: 1_795_459_097, nanos: 686_702_000 };
+        assert_eq!(s(|w| c.write(w, a, TsPrecision::Micro)), "1795459097.686702 ");
+    }
+}

@@ -1,0 +1,209 @@
+//! The second stage of argument handling: raw flags (`cli::Args`) resolved into what the run
+//! will do — which source, which view, whether stdout is a terminal, buffering, colour,
+//! language. Conflicts between flags are usage errors (exit 2) found here, before any I/O.
+
+use std::io::IsTerminal;
+
+use crate::capture::LiveOptions;
+use crate::cli::{Args, ColorChoice, Lang};
+use crate::render::line::{HexMode, LineOptions};
+use crate::render::time::TsStyle;
+
+/// Where packets come from.
+#[derive(Clone, Debug)]
+pub enum Input {
+    /// Files read in turn (`-` = stdin).
+    Files(Vec<String>),
+    /// A live interface.
+    Live(LiveOptions),
+}
+
+/// The per-packet view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    /// One line per packet.
+    Line,
+    /// Port bit diagrams.
+    Bits,
+    /// Ladder diagrams per TCP connection (printed as connections are reported).
+    Ladder,
+    /// JSON Lines.
+    Json,
+    /// Nothing per packet (`-w` alone, or only `--flows`/`--stats` wanted… still prints them).
+    None,
+}
+
+/// Language for teaching text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Language {
+    /// English.
+    #[default]
+    En,
+    /// Korean.
+    Ko,
+}
+
+/// Everything the run needs, resolved.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Packet source.
+    pub input: Input,
+    /// BPF filter expression.
+    pub filter: Option<String>,
+    /// Stop after this many packets.
+    pub count: Option<u64>,
+    /// `-w` path.
+    pub write: Option<String>,
+    /// Flush `-w` after each packet.
+    pub write_flush: bool,
+    /// Per-packet view.
+    pub view: View,
+    /// Connection table at the end.
+    pub flows: bool,
+    /// Counts at the end.
+    pub stats: bool,
+    /// Line view options (also used by other views for shared choices).
+    pub line: LineOptions,
+    /// Flush stdout after every packet.
+    pub line_buffered: bool,
+    /// Colour output.
+    pub color: bool,
+    /// Teaching language.
+    pub lang: Language,
+    /// `-Z USER`.
+    pub user: Option<String>,
+    /// `--keep-root`.
+    pub keep_root: bool,
+    /// Flow tracker limits.
+    pub flow_timeout_secs: u64,
+    /// Flow table cap.
+    pub max_flows: usize,
+    /// Show a progress bar on stderr when summarising a file to a terminal.
+    pub progress: bool,
+    /// `-v` count.
+    pub verbose: u8,
+}
+
+/// A usage error: the message (without the `portlens:` prefix).
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+/// Whether NO_COLOR asks for no colour (any non-empty value).
+pub fn no_color_env() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
+/// Resolves `--color` against the terminal and NO_COLOR.
+pub fn resolve_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::io::stdout().is_terminal() && !no_color_env(),
+    }
+}
+
+/// Resolves `--lang`, else LC_ALL / LC_MESSAGES / LANG (`ko*` → Korean).
+pub fn resolve_lang(choice: Option<Lang>) -> Language {
+    match choice {
+        Some(Lang::Ko) => Language::Ko,
+        Some(Lang::En) => Language::En,
+        None => {
+            for var in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+                if let Ok(v) = std::env::var(var) {
+                    if !v.is_empty() {
+                        return if v.starts_with("ko") { Language::Ko } else { Language::En };
+                    }
+                }
+            }
+            Language::En
+        }
+    }
+}
+
+impl Settings {
+    /// Resolves parsed arguments; `filter_text` is the content of `-F FILE` when given.
+    pub fn resolve(a: &Args, filter_text: Option<String>) -> Result<Settings, UsageError> {
+        let stdout_tty = std::io::stdout().is_terminal();
+        if !a.read.is_empty() && a.interface.is_some() {
+            return Err(UsageError("-r and -i cannot be used together: read files or capture live, not both".into()));
+        }
+        if filter_text.is_some() && !a.expression.is_empty() {
+            return Err(UsageError("give the filter either with -F FILE or as trailing arguments, not both".into()));
+        }
+        let filter = filter_text
+            .map(|t| t.lines().map(|l| l.split('#').next().unwrap_or("")).collect::<Vec<_>>().join(" "))
+            .or_else(|| (!a.expression.is_empty()).then(|| a.expression.join(" ")))
+            .map(|f| f.trim().to_string())
+            .filter(|f| !f.is_empty());
+        if a.count == Some(0) {
+            return Err(UsageError("-c needs a count of at least 1".into()));
+        }
+        let printing_view = a.bits || a.ladder || a.json;
+        if a.write.as_deref() == Some("-") && (printing_view || a.print || a.flows || a.stats) {
+            return Err(UsageError(
+                "-w - writes the capture to stdout, so no view can print there too; write to a file instead".into(),
+            ));
+        }
+        let view = if a.bits {
+            View::Bits
+        } else if a.ladder {
+            View::Ladder
+        } else if a.json {
+            View::Json
+        } else if a.write.is_some() && !a.print {
+            View::None
+        } else {
+            View::Line
+        };
+        let input = if a.read.is_empty() {
+            Input::Live(LiveOptions {
+                device: a.interface.clone(),
+                snaplen: a.snaplen,
+                promisc: !a.no_promisc,
+                buffer_kib: a.buffer_kib,
+                immediate: a.immediate || stdout_tty || a.line_buffered,
+                filter: filter.clone(),
+            })
+        } else {
+            Input::Files(a.read.clone())
+        };
+        let hex = match (a.hex, a.hex_ascii) {
+            (0, 0) => HexMode::None,
+            (x, xa) => HexMode::Hex { link: x >= 2 || xa >= 2, ascii: xa > 0 },
+        };
+        let line = LineOptions {
+            ts: TsStyle::from_count(a.timestamps),
+            nano: a.nano,
+            verbose: a.verbose,
+            quiet: a.quiet,
+            services: a.numeric < 2,
+            absolute_seq: a.absolute_seq,
+            link: a.link_header,
+            hex,
+            number: a.number,
+        };
+        if a.max_flows == 0 {
+            return Err(UsageError("--max-flows needs at least 1".into()));
+        }
+        Ok(Settings {
+            input,
+            filter,
+            count: a.count,
+            write: a.write.clone(),
+            write_flush: a.packet_buffered,
+            view,
+            flows: a.flows,
+            stats: a.stats,
+            line,
+            line_buffered: a.line_buffered || stdout_tty,
+            color: resolve_color(a.color),
+            lang: resolve_lang(a.lang),
+            user: a.user.clone(),
+            keep_root: a.keep_root,
+            flow_timeout_secs: a.flow_timeout,
+            max_flows: a.max_flows,
+            progress: !a.no_progress,
+            verbose: a.verbose,
+        })
+    }
+}
