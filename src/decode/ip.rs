@@ -9,7 +9,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use etherparse::err::ipv4::{HeaderError as V4Error, HeaderSliceError as V4SliceError};
 use etherparse::err::ipv6_exts::HeaderSliceError as ExtSliceError;
-use etherparse::{Ipv6ExtensionSlice, LaxIpv4Slice, LaxIpv6Slice};
+use etherparse::{IpAuthHeaderSlice, Ipv6FragmentHeaderSlice, Ipv6RawExtHeaderSlice, LaxIpv4Slice, LaxIpv6Slice};
 
 use super::{NetProto, be16, transport, wire_remaining};
 use crate::model::{
@@ -212,25 +212,38 @@ fn ipv6(pkt: &mut Packet<'_>, offset: usize) {
         }
     };
     let h = slice.header();
+    // Walk the extension headers etherparse validated. (Its `Ipv6ExtensionSliceIter` reads
+    // headers unchecked and runs past the validated bytes when the lax parse stopped early, so
+    // the chain is re-walked here with the checked constructors, bounded by the validated slice.)
     let mut exts = arrayvec::ArrayVec::new();
     let mut fragment = None;
-    let mut next = slice.extensions().first_header().map(|n| n.0);
-    for ext in slice.extensions().clone() {
-        let this = next.unwrap_or(0);
-        let _ = exts.try_push(this);
-        next = Some(match &ext {
-            Ipv6ExtensionSlice::HopByHop(s)
-            | Ipv6ExtensionSlice::Routing(s)
-            | Ipv6ExtensionSlice::DestinationOptions(s) => s.next_header().0,
-            Ipv6ExtensionSlice::Fragment(f) => {
-                let off = u32::from(f.fragment_offset().value()) * 8;
-                if f.more_fragments() || off != 0 {
-                    fragment = Some(Fragment { offset: off, more: f.more_fragments(), id: f.identification() });
+    let mut rest = slice.extensions().slice();
+    let mut next = h.next_header().0;
+    while !rest.is_empty() {
+        let (len, after) = match next {
+            0 | 43 | 60 => match Ipv6RawExtHeaderSlice::from_slice(rest) {
+                Ok(s) => (s.slice().len(), s.next_header().0),
+                Err(_) => break,
+            },
+            44 => match Ipv6FragmentHeaderSlice::from_slice(rest) {
+                Ok(f) => {
+                    let off = u32::from(f.fragment_offset().value()) * 8;
+                    if f.more_fragments() || off != 0 {
+                        fragment = Some(Fragment { offset: off, more: f.more_fragments(), id: f.identification() });
+                    }
+                    (f.slice().len(), f.next_header().0)
                 }
-                f.next_header().0
-            }
-            Ipv6ExtensionSlice::Authentication(a) => a.next_header().0,
-        });
+                Err(_) => break,
+            },
+            51 => match IpAuthHeaderSlice::from_slice(rest) {
+                Ok(a) => (a.slice().len(), a.next_header().0),
+                Err(_) => break,
+            },
+            _ => break,
+        };
+        let _ = exts.try_push(next);
+        next = after;
+        rest = rest.get(len..).unwrap_or(&[]);
     }
     let payload = slice.payload();
     pkt.net = Net::Ipv6(Ipv6Info {

@@ -191,6 +191,23 @@ fn null(pkt: &mut Packet<'_>, network_order: bool) -> (usize, NetProto) {
     let Some(&[a, b, c, d]) = pkt.data.get(0..4) else {
         return link_cut(pkt, Layer::Link, 0, 4);
     };
+    // Some BSDs put PPP (FF 03) or Cisco HDLC (0F 00 / 8F 00) frames under DLT_NULL; Wireshark
+    // recognises them by their first two bytes, and so does portlens.
+    match (u16::from_be_bytes([a, b]), u16::from_be_bytes([c, d])) {
+        (0xff03, 0x0021) => {
+            pkt.link = Link::Null { family: 0xff03_0021 };
+            return (4, NetProto::Ipv4);
+        }
+        (0xff03, 0x0057) => {
+            pkt.link = Link::Null { family: 0xff03_0057 };
+            return (4, NetProto::Ipv6);
+        }
+        (0x0f00 | 0x8f00, proto) if proto > 1500 => {
+            pkt.link = Link::Null { family: u32::from_be_bytes([a, b, c, d]) };
+            return ether_payload(pkt, 4, proto);
+        }
+        _ => {}
+    }
     let mut family = if network_order {
         u32::from_be_bytes([a, b, c, d])
     } else {
