@@ -12,6 +12,7 @@ use crate::model::flow::PacketNote;
 use crate::model::TsPrecision;
 use crate::privs;
 use crate::render::json;
+use crate::render::PacketView;
 use crate::render::line::LineView;
 use crate::settings::{Input, Settings, View};
 
@@ -66,11 +67,37 @@ pub fn install_signals(stopper: &Stopper) {
     });
 }
 
-/// What one packet is printed with.
+/// What one packet is printed with. The line and JSON views are the hot paths and are called
+/// directly; the other views go through [`PacketView`].
 enum Printer {
     Line(LineView),
     Json,
+    Other(Box<dyn PacketView>),
     None,
+}
+
+/// Builds the per-packet printer for the chosen view.
+fn make_printer(s: &Settings) -> Printer {
+    match s.view {
+        View::Json => Printer::Json,
+        View::None => Printer::None,
+        View::Line => Printer::Line(LineView::new(s.line)),
+        // The bits view (issue 3) replaces this arm.
+        View::Bits => Printer::Line(LineView::new(s.line)),
+        // The ladder view (issue 4) replaces this arm.
+        View::Ladder => Printer::Line(LineView::new(s.line)),
+    }
+}
+
+/// The reports printed after the last packet (or on Ctrl-C): the connection table
+/// (`--flows`), the counts (`--stats`), and whatever a view prints at the end.
+fn end_reports<W: Write>(out: &mut W, s: &Settings, tracker: &mut Tracker, printer: &mut Printer) -> Result<(), AppError> {
+    if let Printer::Other(v) = printer {
+        v.finish(out).map_err(AppError::Output)?;
+    }
+    // --flows and --stats (issue 4) are written here.
+    let _ = (s, tracker);
+    Ok(())
 }
 
 /// Runs a capture or file read to the end. Errors after some output (a truncated file) come
@@ -93,11 +120,7 @@ pub fn run(s: &Settings) -> Result<(), AppError> {
 }
 
 fn run_inner<W: Write>(s: &Settings, stopper: &Stopper, out: &mut W) -> Result<(), AppError> {
-    let mut printer = match s.view {
-        View::Json => Printer::Json,
-        View::None => Printer::None,
-        View::Line | View::Bits | View::Ladder => Printer::Line(LineView::new(s.line)),
-    };
+    let mut printer = make_printer(s);
     let track = !matches!(s.view, View::None) || s.flows || s.stats;
     let mut tracker = Tracker::new(TrackerConfig { max_flows: s.max_flows, idle_timeout_secs: s.flow_timeout_secs });
     let mut writer = match &s.write {
@@ -185,6 +208,7 @@ fn run_inner<W: Write>(s: &Settings, stopper: &Stopper, out: &mut W) -> Result<(
             let res = match &mut printer {
                 Printer::Line(v) => v.packet(out, &pkt, &note),
                 Printer::Json => json::packet(out, &pkt, &note),
+                Printer::Other(v) => v.packet(out, &pkt, &note),
                 Printer::None => Ok(()),
             };
             res.map_err(AppError::Output)?;
@@ -226,6 +250,7 @@ fn run_inner<W: Write>(s: &Settings, stopper: &Stopper, out: &mut W) -> Result<(
     if let Some(w) = writer.as_mut() {
         w.finish()?;
     }
+    end_reports(out, s, &mut tracker, &mut printer)?;
     out.flush().map_err(AppError::Output)?;
     if let Some(st) = live_stats.or(if matches!(s.input, Input::Live(_)) { Some(LiveStats::default()) } else { None }) {
         eprintln!("{printed} packets captured");

@@ -210,7 +210,7 @@ pub struct Args {
     pub man: bool,
 
     /// BPF filter expression (pcap-filter(7)), e.g. tcp port 443.
-    #[arg(value_name = "EXPRESSION", trailing_var_arg = true, allow_hyphen_values = true)]
+    #[arg(value_name = "EXPRESSION")]
     pub expression: Vec<String>,
 }
 

@@ -60,6 +60,7 @@ fn report(r: Result<(), AppError>) -> ExitCode {
     }
 }
 
+/// `explain` and `services` (issue 3 wires them to the teaching module).
 fn subcommand(cmd: &Command, args: &Args) -> ExitCode {
     let _ = args;
     match cmd {

@@ -217,15 +217,15 @@ fn ipv6(pkt: &mut Packet<'_>, offset: usize) {
     // the chain is re-walked here with the checked constructors, bounded by the validated slice.)
     let mut exts = arrayvec::ArrayVec::new();
     let mut fragment = None;
-    let mut rest = slice.extensions().slice();
+    let mut chain = slice.extensions().slice();
     let mut next = h.next_header().0;
-    while !rest.is_empty() {
+    while !chain.is_empty() {
         let (len, after) = match next {
-            0 | 43 | 60 => match Ipv6RawExtHeaderSlice::from_slice(rest) {
+            0 | 43 | 60 => match Ipv6RawExtHeaderSlice::from_slice(chain) {
                 Ok(s) => (s.slice().len(), s.next_header().0),
                 Err(_) => break,
             },
-            44 => match Ipv6FragmentHeaderSlice::from_slice(rest) {
+            44 => match Ipv6FragmentHeaderSlice::from_slice(chain) {
                 Ok(f) => {
                     let off = u32::from(f.fragment_offset().value()) * 8;
                     if f.more_fragments() || off != 0 {
@@ -235,7 +235,7 @@ fn ipv6(pkt: &mut Packet<'_>, offset: usize) {
                 }
                 Err(_) => break,
             },
-            51 => match IpAuthHeaderSlice::from_slice(rest) {
+            51 => match IpAuthHeaderSlice::from_slice(chain) {
                 Ok(a) => (a.slice().len(), a.next_header().0),
                 Err(_) => break,
             },
@@ -243,7 +243,7 @@ fn ipv6(pkt: &mut Packet<'_>, offset: usize) {
         };
         let _ = exts.try_push(next);
         next = after;
-        rest = rest.get(len..).unwrap_or(&[]);
+        chain = chain.get(len..).unwrap_or(&[]);
     }
     let payload = slice.payload();
     pkt.net = Net::Ipv6(Ipv6Info {

@@ -26,7 +26,7 @@ pub fn dump<W: Write + ?Sized>(w: &mut W, bytes: &[u8], ascii: bool) -> io::Resu
         if ascii {
             w.write_all(b"  ")?;
             for &b in chunk {
-                let c = if (0x20..0x7f).contains(&b) { b } else { b'.' };
+                let c = if b.is_ascii_graphic() { b } else { b'.' };
                 w.write_all(&[c])?;
             }
         }

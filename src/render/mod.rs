@@ -7,3 +7,20 @@ pub mod hexdump;
 pub mod json;
 pub mod line;
 pub mod time;
+
+use std::io::{self, Write};
+
+use crate::model::Packet;
+use crate::model::flow::PacketNote;
+
+/// A per-packet view other than the line and JSON hot paths (bits, ladder): it writes each
+/// packet as it comes and may print more when the input ends.
+pub trait PacketView {
+    /// Writes what this view shows for one packet.
+    fn packet(&mut self, w: &mut dyn Write, pkt: &Packet<'_>, note: &PacketNote) -> io::Result<()>;
+    /// Writes whatever the view keeps for the end of the input.
+    fn finish(&mut self, w: &mut dyn Write) -> io::Result<()> {
+        let _ = w;
+        Ok(())
+    }
+}
