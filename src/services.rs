@@ -162,8 +162,8 @@ pub fn entries(proto: Proto, port: u16) -> &'static [Service] {
 
 /// The primary IANA entry for `port` on `proto` (the first name the registry lists).
 ///
-/// A binary search over a static sorted array of ports (at most 13 steps), then one index:
-/// O(log n), no allocation, no parsing.
+/// TCP and UDP: one index into a table built on first use, O(1). SCTP and DCCP: a binary
+/// search over the static sorted array of ports (at most 13 steps). No allocation per call.
 ///
 /// ```
 /// use portlens::services::{self, Proto};
@@ -174,8 +174,40 @@ pub fn entries(proto: Proto, port: u16) -> &'static [Service] {
 #[inline]
 #[must_use]
 pub fn lookup(proto: Proto, port: u16) -> Option<&'static Service> {
+    if let Some(d) = dense(proto) {
+        let i = usize::from(*d.get(usize::from(port))?);
+        return i.checked_sub(1).and_then(|i| table(proto).get(i));
+    }
     let i = ports(proto).partition_point(|&p| p < port);
     table(proto).get(i).filter(|s| s.port == port)
+}
+
+/// For TCP and UDP, which every packet looks up (often twice), a direct index: entry `port`
+/// holds 1 + the position of the port's primary entry in the table, or 0. Built once, on first
+/// use, from the sorted table (128 KiB per transport); O(1) per look-up afterwards.
+fn dense(proto: Proto) -> Option<&'static [u16]> {
+    static TCP: std::sync::OnceLock<Option<Box<[u16]>>> = std::sync::OnceLock::new();
+    static UDP: std::sync::OnceLock<Option<Box<[u16]>>> = std::sync::OnceLock::new();
+    let cell = match proto {
+        Proto::Tcp => &TCP,
+        Proto::Udp => &UDP,
+        Proto::Sctp | Proto::Dccp => return None,
+    };
+    cell.get_or_init(|| {
+        let t = table(proto);
+        if t.len() >= usize::from(u16::MAX) {
+            return None;
+        }
+        let mut d = vec![0u16; 1 << 16].into_boxed_slice();
+        // Reverse order, so that the first (primary) entry of a port is the one that stays.
+        for (i, svc) in t.iter().enumerate().rev() {
+            if let Some(slot) = d.get_mut(usize::from(svc.port)) {
+                *slot = (i + 1) as u16;
+            }
+        }
+        Some(d)
+    })
+    .as_deref()
 }
 
 /// The primary IANA service name for `port` on `proto`: `lookup(..).map(|s| s.name)`.

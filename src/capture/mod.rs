@@ -160,10 +160,13 @@ impl fmt::Display for CaptureError {
                 let exe = std::env::current_exe()
                     .map(|p| p.display().to_string())
                     .unwrap_or_else(|_| "portlens".to_string());
+                // Repeat the command as it was typed, so it can be copied.
+                let args: Vec<String> = std::env::args().skip(1).map(|a| shell_quote(&a)).collect();
                 write!(
                     f,
-                    "cannot capture on '{name}': permission denied ({reason}). Run it as root: sudo {exe} -i {name} …, \
-                     or let it capture without root: sudo setcap cap_net_raw,cap_net_admin=eip {exe}"
+                    "cannot capture on '{name}': permission denied ({reason}). Run it as root: sudo {exe} {}, \
+                     or let it capture without root: sudo setcap cap_net_raw,cap_net_admin=eip {exe}",
+                    args.join(" ")
                 )
             }
             CaptureError::DeviceDown { name } => {
@@ -179,6 +182,15 @@ impl fmt::Display for CaptureError {
 }
 
 impl std::error::Error for CaptureError {}
+
+/// Quotes an argument for a shell when it has characters a shell would interpret.
+fn shell_quote(a: &str) -> String {
+    if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c)) {
+        a.to_string()
+    } else {
+        format!("'{}'", a.replace('\'', "'\\''"))
+    }
+}
 
 /// A source of frames: a capture file (or stdin) or a live interface.
 pub enum Source {

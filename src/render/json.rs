@@ -12,7 +12,7 @@ use std::net::IpAddr;
 
 use super::fmt as f;
 use super::line::icmp_name;
-use super::time::rfc3339;
+use super::time::SecondCache;
 use crate::model::flow::PacketNote;
 use crate::model::{IcmpInfo, Link, Net, Packet, TcpInfo, Transport, UdpInfo, tcp_flags};
 use crate::services::{self, PortClass, Proto};
@@ -65,24 +65,75 @@ fn ip_str<W: Write + ?Sized>(w: &mut W, a: IpAddr) -> io::Result<()> {
 
 /// A MAC in ECS form: `AA-BB-CC-DD-EE-FF`.
 fn ecs_mac<W: Write + ?Sized>(w: &mut W, m: &[u8; 6]) -> io::Result<()> {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut buf = *b"\"00-00-00-00-00-00\"";
     for (i, b) in m.iter().enumerate() {
-        let mut h = [0u8; 2];
-        if hex::encode_to_slice([*b], &mut h).is_ok() {
+        if let (Some(hi), Some(lo)) = (HEX.get(usize::from(b >> 4)), HEX.get(usize::from(b & 0xf))) {
             if let Some(dst) = buf.get_mut(1 + i * 3..3 + i * 3) {
-                dst.copy_from_slice(&h.to_ascii_uppercase());
+                dst.copy_from_slice(&[*hi, *lo]);
             }
         }
     }
     w.write_all(&buf)
 }
 
-/// Writes one `"type": "packet"` record.
+/// IANA protocol keywords in lower case, as ECS's `network.transport` wants them.
+fn ip_protocol_keyword(p: u8) -> Option<&'static str> {
+    Some(match p {
+        0 => "hopopt",
+        1 => "icmp",
+        2 => "igmp",
+        4 => "ipip",
+        6 => "tcp",
+        17 => "udp",
+        41 => "ipv6",
+        43 => "ipv6-route",
+        44 => "ipv6-frag",
+        47 => "gre",
+        50 => "esp",
+        51 => "ah",
+        58 => "ipv6-icmp",
+        59 => "ipv6-nonxt",
+        60 => "ipv6-opts",
+        89 => "ospf",
+        103 => "pim",
+        112 => "vrrp",
+        115 => "l2tp",
+        132 => "sctp",
+        135 => "mobility-header",
+        136 => "udplite",
+        _ => return None,
+    })
+}
+
+/// The JSON Lines view; keeps the text of the current second between packets.
+#[derive(Debug, Default)]
+pub struct JsonView {
+    second: SecondCache,
+}
+
+impl JsonView {
+    /// A new view.
+    pub fn new() -> JsonView {
+        JsonView::default()
+    }
+
+    /// Writes one `"type": "packet"` record.
+    pub fn packet<W: Write + ?Sized>(&mut self, w: &mut W, pkt: &Packet<'_>, note: &PacketNote) -> io::Result<()> {
+        packet_with(w, pkt, note, &mut self.second)
+    }
+}
+
+/// Writes one `"type": "packet"` record (stand-alone; the view reuses its second cache).
 pub fn packet<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>, note: &PacketNote) -> io::Result<()> {
+    packet_with(w, pkt, note, &mut SecondCache::default())
+}
+
+fn packet_with<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>, note: &PacketNote, second: &mut SecondCache) -> io::Result<()> {
     w.write_all(b"{\"type\":\"packet\",\"frame\":")?;
     f::uint(w, pkt.frame)?;
     w.write_all(b",\"ts\":\"")?;
-    rfc3339(w, pkt.ts, pkt.precision)?;
+    second.rfc3339(w, pkt.ts, pkt.precision)?;
     w.write_all(b"\",\"caplen\":")?;
     f::uint(w, pkt.caplen())?;
     w.write_all(b",\"len\":")?;
@@ -143,10 +194,12 @@ fn link<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>) -> io::Result<()> {
         Link::Unknown => "unknown",
         Link::Truncated => "truncated",
     };
-    write!(w, ",\"link\":{{\"type\":\"{kind}\",\"linktype\":{}", pkt.linktype.0)?;
+    w.write_all(b",\"link\":{\"type\":\"")?;
+    w.write_all(kind.as_bytes())?;
+    num(w, "\",\"linktype\":", pkt.linktype.0)?;
     match &pkt.link {
         Link::Ethernet { ether_type, vlans, .. } => {
-            write!(w, ",\"ether_type\":{ether_type}")?;
+            num(w, ",\"ether_type\":", *ether_type)?;
             if !vlans.is_empty() {
                 w.write_all(b",\"vlan\":[")?;
                 for (i, v) in vlans.iter().enumerate() {
@@ -159,9 +212,11 @@ fn link<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>) -> io::Result<()> {
             }
         }
         Link::LinuxSll { packet_type, arphrd, protocol, .. } => {
-            write!(w, ",\"packet_type\":{packet_type},\"arphrd\":{arphrd},\"ether_type\":{protocol}")?;
+            num(w, ",\"packet_type\":", *packet_type)?;
+            num(w, ",\"arphrd\":", *arphrd)?;
+            num(w, ",\"ether_type\":", *protocol)?;
         }
-        Link::Null { family } => write!(w, ",\"family\":{family}")?,
+        Link::Null { family } => num(w, ",\"family\":", *family)?,
         _ => {}
     }
     w.write_all(b"}")
@@ -181,19 +236,17 @@ fn network<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>) -> io::Result<()> {
         Transport::Udp(_) => Some("udp"),
         Transport::Icmp(IcmpInfo { v6: false, .. }) => Some("icmp"),
         Transport::Icmp(IcmpInfo { v6: true, .. }) => Some("ipv6-icmp"),
-        _ => pkt.net.protocol().and_then(crate::model::ip_protocol_name),
+        _ => pkt.net.protocol().and_then(ip_protocol_keyword),
     };
     w.write_all(b",\"transport\":")?;
-    match transport {
-        Some(t) => string(w, &t.to_ascii_lowercase())?,
-        None => w.write_all(b"null")?,
-    }
+    opt_str(w, transport)?;
     if let Some(p) = pkt.net.protocol() {
         w.write_all(b",\"iana_number\":")?;
         f::uint(w, p)?;
     }
     if let Some(v) = pkt.link.vlans().first() {
-        write!(w, ",\"vlan\":{{\"id\":{v}}}")?;
+        num(w, ",\"vlan\":{\"id\":", *v)?;
+        w.write_all(b"}")?;
     }
     w.write_all(b"}")
 }
@@ -211,10 +264,10 @@ fn endpoints<W: Write + ?Sized>(
         _ => (None, None),
     };
     for (key, ip, port, mac) in [
-        ("source", s, ports.map(|p| p.0), smac),
-        ("destination", d, ports.map(|p| p.1), dmac),
+        (&b",\"source\":{\"ip\":"[..], s, ports.map(|p| p.0), smac),
+        (&b",\"destination\":{\"ip\":"[..], d, ports.map(|p| p.1), dmac),
     ] {
-        write!(w, ",\"{key}\":{{\"ip\":")?;
+        w.write_all(key)?;
         ip_str(w, ip)?;
         if let Some(port) = port {
             w.write_all(b",\"port\":")?;
@@ -244,7 +297,9 @@ fn tcp<W: Write + ?Sized>(w: &mut W, t: &TcpInfo, note: &PacketNote) -> io::Resu
                     if !first {
                         w.write_all(b",")?;
                     }
-                    write!(w, "\"{name}\"")?;
+                    w.write_all(b"\"")?;
+                    w.write_all(name.as_bytes())?;
+                    w.write_all(b"\"")?;
                     first = false;
                 }
             }
@@ -271,34 +326,34 @@ fn tcp<W: Write + ?Sized>(w: &mut W, t: &TcpInfo, note: &PacketNote) -> io::Resu
     let o = &t.options;
     if !o.list.is_empty() {
         w.write_all(b",\"options\":{")?;
-        let mut sep = "";
         if let Some(m) = o.mss {
-            write!(w, "{sep}\"mss\":{m}")?;
-            sep = ",";
+            num(w, "\"mss\":", m)?;
+            w.write_all(b",")?;
         }
-        if let Some(s) = o.wscale {
-            write!(w, "{sep}\"wscale\":{s}")?;
-            sep = ",";
+        if let Some(sc) = o.wscale {
+            num(w, "\"wscale\":", sc)?;
+            w.write_all(b",")?;
         }
         if o.sack_permitted {
-            write!(w, "{sep}\"sack_permitted\":true")?;
-            sep = ",";
+            w.write_all(b"\"sack_permitted\":true,")?;
         }
         if !o.sack.is_empty() {
-            write!(w, "{sep}\"sack\":[")?;
+            w.write_all(b"\"sack\":[")?;
             for (i, (l, r)) in o.sack.iter().enumerate() {
-                write!(w, "{}[{l},{r}]", if i > 0 { "," } else { "" })?;
+                num(w, if i > 0 { ",[" } else { "[" }, *l)?;
+                num(w, ",", *r)?;
+                w.write_all(b"]")?;
             }
-            w.write_all(b"]")?;
-            sep = ",";
+            w.write_all(b"],")?;
         }
         if let Some((v, e)) = o.timestamps {
-            write!(w, "{sep}\"timestamps\":[{v},{e}]")?;
-            sep = ",";
+            num(w, "\"timestamps\":[", v)?;
+            num(w, ",", e)?;
+            w.write_all(b"],")?;
         }
-        write!(w, "{sep}\"kinds\":[")?;
+        w.write_all(b"\"kinds\":[")?;
         for (i, (k, _)) in o.list.iter().enumerate() {
-            write!(w, "{}{k}", if i > 0 { "," } else { "" })?;
+            num(w, if i > 0 { "," } else { "" }, *k)?;
         }
         w.write_all(b"]}")?;
     }
@@ -340,21 +395,20 @@ fn icmp<W: Write + ?Sized>(w: &mut W, i: &IcmpInfo) -> io::Result<()> {
 fn ip_detail<W: Write + ?Sized>(w: &mut W, net: &Net) -> io::Result<()> {
     let frag = match net {
         Net::Ipv4(ip) => {
-            write!(
-                w,
-                ",\"ip\":{{\"version\":4,\"ttl\":{},\"id\":{},\"header_len\":{},\"total_len\":{},\"dont_fragment\":{}",
-                ip.ttl, ip.id, ip.header_len, ip.total_len, ip.dont_fragment
-            )?;
+            num(w, ",\"ip\":{\"version\":4,\"ttl\":", ip.ttl)?;
+            num(w, ",\"id\":", ip.id)?;
+            num(w, ",\"header_len\":", ip.header_len)?;
+            num(w, ",\"total_len\":", ip.total_len)?;
+            w.write_all(if ip.dont_fragment { b",\"dont_fragment\":true" } else { b",\"dont_fragment\":false" })?;
             ip.fragment
         }
         Net::Ipv6(ip) => {
-            write!(
-                w,
-                ",\"ip\":{{\"version\":6,\"hop_limit\":{},\"flow_label\":{},\"payload_len\":{},\"extensions\":[",
-                ip.hop_limit, ip.flow_label, ip.payload_len
-            )?;
+            num(w, ",\"ip\":{\"version\":6,\"hop_limit\":", ip.hop_limit)?;
+            num(w, ",\"flow_label\":", ip.flow_label)?;
+            num(w, ",\"payload_len\":", ip.payload_len)?;
+            w.write_all(b",\"extensions\":[")?;
             for (i, e) in ip.exts.iter().enumerate() {
-                write!(w, "{}{e}", if i > 0 { "," } else { "" })?;
+                num(w, if i > 0 { "," } else { "" }, *e)?;
             }
             w.write_all(b"]")?;
             ip.fragment
@@ -362,7 +416,17 @@ fn ip_detail<W: Write + ?Sized>(w: &mut W, net: &Net) -> io::Result<()> {
         _ => return Ok(()),
     };
     if let Some(fr) = frag {
-        write!(w, ",\"fragment\":{{\"offset\":{},\"more\":{},\"id\":{}}}", fr.offset, fr.more, fr.id)?;
+        num(w, ",\"fragment\":{\"offset\":", fr.offset)?;
+        w.write_all(if fr.more { b",\"more\":true" } else { b",\"more\":false" })?;
+        num(w, ",\"id\":", fr.id)?;
+        w.write_all(b"}")?;
     }
     w.write_all(b"}")
+}
+
+/// Writes `prefix` (JSON punctuation and a key) then a number.
+#[inline]
+fn num<W: Write + ?Sized>(w: &mut W, prefix: &str, n: impl itoa::Integer) -> io::Result<()> {
+    w.write_all(prefix.as_bytes())?;
+    f::uint(w, n)
 }

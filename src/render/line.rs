@@ -328,7 +328,10 @@ fn ip_prefix<W: Write + ?Sized>(w: &mut W, net: &Net) -> io::Result<bool> {
             Ok(true)
         }
         Net::Ipv6(ip) => {
-            write!(w, "IPv6 {} → {}", ip.src, ip.dst)?;
+            w.write_all(b"IPv6 ")?;
+            f::ipv6(w, ip.src)?;
+            w.write_all(" → ".as_bytes())?;
+            f::ipv6(w, ip.dst)?;
             Ok(true)
         }
         _ => Ok(false),

@@ -52,6 +52,8 @@ pub struct Clock {
     offset_cache: Option<(i64, i64)>,
     /// Print nanoseconds (the source has them and the user asked with `--nano`).
     nano: bool,
+    /// Text of the current second in the local-time styles.
+    second: SecondCache,
 }
 
 impl Clock {
@@ -86,16 +88,18 @@ impl Clock {
         let digits = if self.nano && p == TsPrecision::Nano { 9 } else { 6 };
         match self.style {
             TsStyle::None => return Ok(()),
-            TsStyle::Time => {
-                let local = ts.secs.saturating_add(self.local_offset(ts.secs));
-                hms(w, local.rem_euclid(86_400))?;
-                frac(w, ts.nanos, digits)?;
-            }
-            TsStyle::Date => {
-                let local = ts.secs.saturating_add(self.local_offset(ts.secs));
-                date(w, local.div_euclid(86_400))?;
-                w.write_all(b" ")?;
-                hms(w, local.rem_euclid(86_400))?;
+            TsStyle::Time | TsStyle::Date => {
+                let with_date = self.style == TsStyle::Date;
+                let offset = if self.second.secs == Some(ts.secs) { 0 } else { self.local_offset(ts.secs) };
+                let local = ts.secs.saturating_add(offset);
+                let head = self.second.get(ts.secs, |v| {
+                    if with_date {
+                        date(v, local.div_euclid(86_400))?;
+                        v.write_all(b" ")?;
+                    }
+                    hms(v, local.rem_euclid(86_400))
+                })?;
+                w.write_all(head)?;
                 frac(w, ts.nanos, digits)?;
             }
             TsStyle::Epoch => {
@@ -202,6 +206,39 @@ pub fn rfc3339<W: Write + ?Sized>(w: &mut W, ts: Timestamp, p: TsPrecision) -> i
     hms(w, ts.secs.rem_euclid(86_400))?;
     frac(w, ts.nanos, if p == TsPrecision::Nano { 9 } else { 6 })?;
     w.write_all(b"Z")
+}
+
+/// Remembers the text of the last whole second, so that consecutive packets (a capture holds
+/// thousands per second) only format their fraction.
+#[derive(Debug, Default)]
+pub struct SecondCache {
+    secs: Option<i64>,
+    text: Vec<u8>,
+}
+
+impl SecondCache {
+    /// The cached text for `secs`, formatted by `make` when the second changes.
+    #[inline]
+    fn get(&mut self, secs: i64, make: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> io::Result<&[u8]> {
+        if self.secs != Some(secs) {
+            self.text.clear();
+            make(&mut self.text)?;
+            self.secs = Some(secs);
+        }
+        Ok(&self.text)
+    }
+
+    /// Writes an RFC 3339 UTC timestamp like [`rfc3339`], reusing the date and time text.
+    pub fn rfc3339<W: Write + ?Sized>(&mut self, w: &mut W, ts: Timestamp, p: TsPrecision) -> io::Result<()> {
+        let head = self.get(ts.secs, |v| {
+            date(v, ts.secs.div_euclid(86_400))?;
+            v.write_all(b"T")?;
+            hms(v, ts.secs.rem_euclid(86_400))
+        })?;
+        w.write_all(head)?;
+        frac(w, ts.nanos, if p == TsPrecision::Nano { 9 } else { 6 })?;
+        w.write_all(b"Z")
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The README's second command: the whole test suite. Installs libpcap-dev, tshark and tcpdump
+# if missing (the differential tests compare portlens with them), then runs every test:
+# unit, integration, the differential test against tshark over fixtures/ and ../shared/pcaps
+# (skipped cleanly when ../shared is absent), the fuzz smoke test, and the live-capture tests on
+# loopback. Live capture needs root: as root everything runs; otherwise the live tests are run
+# through sudo when sudo is available, else they report that they were skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh --test
+
+export TZ=UTC
+cargo test --release --all-targets "$@"
+cargo test --release --doc
+
+if [[ $(id -u) -ne 0 ]] && command -v sudo >/dev/null 2>&1 && [[ -z "${PORTLENS_NO_SUDO:-}" ]]; then
+  echo "portlens: running the live-capture tests as root through sudo" >&2
+  for t in $(cargo test --release --test live --no-run --message-format=json 2>/dev/null \
+             | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p'); do
+    sudo -E env "PATH=$PATH" "$t"
+  done
+fi
