@@ -20,27 +20,35 @@ use crate::services::{self, PortClass, Proto};
 /// Writes a JSON string literal (with escapes).
 pub fn string<W: Write + ?Sized>(w: &mut W, s: &str) -> io::Result<()> {
     w.write_all(b"\"")?;
-    let bytes = s.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let esc: Option<&[u8]> = match b {
-            b'"' => Some(b"\\\""),
-            b'\\' => Some(b"\\\\"),
-            b'\n' => Some(b"\\n"),
-            b'\r' => Some(b"\\r"),
-            b'\t' => Some(b"\\t"),
-            0..=0x1f => None,
-            _ => continue,
-        };
-        w.write_all(bytes.get(start..i).unwrap_or(&[]))?;
-        match esc {
-            Some(e) => w.write_all(e)?,
-            None => write!(w, "\\u{b:04x}")?,
-        }
-        start = i + 1;
-    }
-    w.write_all(bytes.get(start..).unwrap_or(&[]))?;
+    Escaped(&mut *w).write_all(s.as_bytes())?;
     w.write_all(b"\"")
+}
+
+/// Writes through to `W`, escaping what JSON strings cannot hold raw (no allocation).
+struct Escaped<'a, W: Write + ?Sized>(&'a mut W);
+
+impl<W: Write + ?Sized> Write for Escaped<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut start = 0;
+        for (i, &b) in buf.iter().enumerate() {
+            if b == b'"' || b == b'\\' || b < 0x20 {
+                self.0.write_all(buf.get(start..i).unwrap_or(&[]))?;
+                match b {
+                    b'"' => self.0.write_all(b"\\\"")?,
+                    b'\\' => self.0.write_all(b"\\\\")?,
+                    b'\n' => self.0.write_all(b"\\n")?,
+                    _ => write!(self.0, "\\u{b:04x}")?,
+                }
+                start = i + 1;
+            }
+        }
+        self.0.write_all(buf.get(start..).unwrap_or(&[]))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
 }
 
 fn opt_str<W: Write + ?Sized>(w: &mut W, s: Option<&str>) -> io::Result<()> {
@@ -175,10 +183,9 @@ fn packet_with<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>, note: &PacketNote
     }
     w.write_all(b",\"warnings\":[")?;
     for (i, warn) in pkt.warnings.iter().enumerate() {
-        if i > 0 {
-            w.write_all(b",")?;
-        }
-        string(w, &f::warning_string(warn, pkt))?;
+        w.write_all(if i > 0 { b",\"" } else { b"\"" })?;
+        f::warning(&mut Escaped(&mut *w), warn, pkt)?;
+        w.write_all(b"\"")?;
     }
     w.write_all(b"]}\n")
 }
@@ -429,4 +436,23 @@ fn ip_detail<W: Write + ?Sized>(w: &mut W, net: &Net) -> io::Result<()> {
 fn num<W: Write + ?Sized>(w: &mut W, prefix: &str, n: impl itoa::Integer) -> io::Result<()> {
     w.write_all(prefix.as_bytes())?;
     f::uint(w, n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_escaped() {
+        let mut v = Vec::new();
+        string(&mut v, "a\"b\\c\n\u{1}é→").expect("write");
+        assert_eq!(String::from_utf8(v).expect("utf8"), "\"a\\\"b\\\\c\\n\\u0001é→\"");
+    }
+
+    #[test]
+    fn macs_are_ecs_form() {
+        let mut v = Vec::new();
+        ecs_mac(&mut v, &[0x00, 0x1b, 0xac, 0xff, 0x0a, 0x90]).expect("write");
+        assert_eq!(String::from_utf8(v).expect("utf8"), "\"00-1B-AC-FF-0A-90\"");
+    }
 }
