@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 cargo build --release --quiet
-target/release/portlens -r fixtures/lesson.pcap --flows "$@"
+target/release/portlens -r fixtures/lesson.pcap --print --flows "$@"

@@ -11,9 +11,11 @@ use crate::flow::{Tracker, TrackerConfig};
 use crate::model::flow::PacketNote;
 use crate::model::TsPrecision;
 use crate::privs;
-use crate::render::json;
+use crate::render::json::JsonView;
 use crate::render::PacketView;
 use crate::render::line::LineView;
+use crate::render::progress::Progress;
+use crate::render::{flows, ladder, stats};
 use crate::settings::{Input, Settings, View};
 
 /// Why a run ended badly.
@@ -71,7 +73,7 @@ pub fn install_signals(stopper: &Stopper) {
 /// directly; the other views go through [`PacketView`].
 enum Printer {
     Line(LineView),
-    Json,
+    Json(JsonView),
     Other(Box<dyn PacketView>),
     None,
 }
@@ -79,13 +81,17 @@ enum Printer {
 /// Builds the per-packet printer for the chosen view.
 fn make_printer(s: &Settings) -> Printer {
     match s.view {
-        View::Json => Printer::Json,
+        View::Json => Printer::Json(JsonView::new()),
         View::None => Printer::None,
         View::Line => Printer::Line(LineView::new(s.line)),
-        // The bits view (issue 3) replaces this arm.
-        View::Bits => Printer::Line(LineView::new(s.line)),
-        // The ladder view (issue 4) replaces this arm.
-        View::Ladder => Printer::Line(LineView::new(s.line)),
+        View::Bits => Printer::Other(Box::new(crate::render::bits::BitsView::new(s.line, s.color, s.lang))),
+        View::Ladder => Printer::Other(Box::new(ladder::LadderView::new(ladder::LadderOptions {
+            services: s.line.services,
+            absolute_seq: s.line.absolute_seq,
+            max_open: s.max_flows,
+            idle_timeout_secs: s.flow_timeout_secs,
+            ..ladder::LadderOptions::default()
+        }))),
     }
 }
 
@@ -95,8 +101,28 @@ fn end_reports<W: Write>(out: &mut W, s: &Settings, tracker: &mut Tracker, print
     if let Printer::Other(v) = printer {
         v.finish(out).map_err(AppError::Output)?;
     }
-    // --flows and --stats (issue 4) are written here.
-    let _ = (s, tracker);
+    let json = s.view == View::Json;
+    let gap = if json || s.view == View::None { "" } else { "\n" };
+    if s.flows {
+        let report = tracker.finish();
+        let o = flows::FlowsOptions { services: s.line.services };
+        let res = if json {
+            flows::write_json(out, &report, &o)
+        } else {
+            out.write_all(gap.as_bytes()).and_then(|()| flows::write_text(out, &report, &o))
+        };
+        res.map_err(AppError::Output)?;
+    }
+    if let Some(report) = tracker.stats() {
+        let o = stats::StatsOptions { services: s.line.services };
+        let res = if json {
+            stats::write_json(out, &report, &o)
+        } else {
+            let gap = if s.flows { "\n" } else { gap };
+            out.write_all(gap.as_bytes()).and_then(|()| stats::write_text(out, &report, &o))
+        };
+        res.map_err(AppError::Output)?;
+    }
     Ok(())
 }
 
@@ -122,7 +148,12 @@ pub fn run(s: &Settings) -> Result<(), AppError> {
 fn run_inner<W: Write>(s: &Settings, stopper: &Stopper, out: &mut W) -> Result<(), AppError> {
     let mut printer = make_printer(s);
     let track = !matches!(s.view, View::None) || s.flows || s.stats;
-    let mut tracker = Tracker::new(TrackerConfig { max_flows: s.max_flows, idle_timeout_secs: s.flow_timeout_secs });
+    let mut tracker = Tracker::new(TrackerConfig {
+        max_flows: s.max_flows,
+        idle_timeout_secs: s.flow_timeout_secs,
+        records: s.flows,
+        stats: s.stats,
+    });
     let mut writer = match &s.write {
         Some(p) => Some(CaptureWriter::create(p, s.write_flush)?),
         None => None,
@@ -164,6 +195,7 @@ fn run_inner<W: Write>(s: &Settings, stopper: &Stopper, out: &mut W) -> Result<(
         Input::Files(p) => p.clone(),
         Input::Live(_) => Vec::new(),
     };
+    let mut progress = Progress::for_files(&paths, s.progress, s.view != View::None);
     let mut frame_no: u64 = 0;
     let mut printed: u64 = 0;
     let mut error: Option<AppError> = None;
@@ -182,16 +214,23 @@ fn run_inner<W: Write>(s: &Settings, stopper: &Stopper, out: &mut W) -> Result<(
                 w.begin(lt, f.precision())?;
             }
         }
+        // Whether the whole run ends here (signal, -c, error) rather than this source.
+        let mut done = false;
         loop {
             if stopper.stopped() {
-                break 'sources;
+                done = true;
+                break;
+            }
+            if let (Some(p), Source::File(f)) = (progress.as_mut(), &source) {
+                p.tick(f.bytes_read());
             }
             let frame = match source.next_frame() {
                 Ok(Some(fr)) => fr,
                 Ok(None) => break,
                 Err(e) => {
                     error = Some(e.into());
-                    break 'sources;
+                    done = true;
+                    break;
                 }
             };
             frame_no += 1;
@@ -207,7 +246,7 @@ fn run_inner<W: Write>(s: &Settings, stopper: &Stopper, out: &mut W) -> Result<(
             let note = if track { tracker.observe(&pkt) } else { PacketNote::default() };
             let res = match &mut printer {
                 Printer::Line(v) => v.packet(out, &pkt, &note),
-                Printer::Json => json::packet(out, &pkt, &note),
+                Printer::Json(v) => v.packet(out, &pkt, &note),
                 Printer::Other(v) => v.packet(out, &pkt, &note),
                 Printer::None => Ok(()),
             };
@@ -217,11 +256,16 @@ fn run_inner<W: Write>(s: &Settings, stopper: &Stopper, out: &mut W) -> Result<(
             }
             printed += 1;
             if s.count.is_some_and(|c| printed >= c) {
-                break 'sources;
+                done = true;
+                break;
             }
         }
+        // A live capture is stopped here, while its counters can still be read.
         if let Source::Live(l) = &mut source {
             live_stats = l.finish();
+        }
+        if done {
+            break 'sources;
         }
         if let Some(p) = paths.get(next_path) {
             next_path += 1;
@@ -234,10 +278,6 @@ fn run_inner<W: Write>(s: &Settings, stopper: &Stopper, out: &mut W) -> Result<(
             }
         }
     }
-    // Stop a live capture that -c or a signal interrupted.
-    if let Some(Source::Live(l)) = src.as_mut() {
-        live_stats = l.finish();
-    }
     if let Some(flt) = &filter {
         for (lt, why) in &flt.skipped_linktypes {
             eprintln!(
@@ -249,6 +289,9 @@ fn run_inner<W: Write>(s: &Settings, stopper: &Stopper, out: &mut W) -> Result<(
     }
     if let Some(w) = writer.as_mut() {
         w.finish()?;
+    }
+    if let Some(p) = progress.as_mut() {
+        p.finish();
     }
     end_reports(out, s, &mut tracker, &mut printer)?;
     out.flush().map_err(AppError::Output)?;
@@ -263,22 +306,29 @@ fn run_inner<W: Write>(s: &Settings, stopper: &Stopper, out: &mut W) -> Result<(
     }
 }
 
-/// Drops root after the capture and `-w` file are open (or says it keeps running as root).
+/// Drops root after the capture and `-w` file are open (or says it keeps running as root),
+/// then sandboxes the process (see `sandbox.rs`) unless `--no-sandbox`/`--keep-root`.
 fn drop_privileges(s: &Settings) -> Result<(), AppError> {
     match privs::target(s.user.as_deref(), s.keep_root).map_err(AppError::Other)? {
         Some(t) => {
             if let Some(p) = s.write.as_deref().filter(|p| *p != "-") {
                 let _ = std::os::unix::fs::chown(p, Some(t.uid), Some(t.gid));
             }
-            privs::drop_to(&t).map_err(|e| AppError::Other(format!("cannot drop privileges: {e}")))
+            privs::drop_to(&t).map_err(|e| AppError::Other(format!("cannot drop privileges: {e}")))?;
         }
         None => {
             if privs::is_root() {
                 eprintln!("portlens: running as root (use -Z USER to drop privileges after opening the capture)");
             }
-            Ok(())
         }
     }
+    if s.sandbox {
+        let report = crate::sandbox::restrict();
+        if s.verbose > 0 {
+            eprintln!("portlens: {}", report.describe());
+        }
+    }
+    Ok(())
 }
 
 /// `-D`.

@@ -50,7 +50,6 @@ pub enum Shell {
                   and prints every packet's ports, sockets and TCP flags; --bits shows port numbers bit by bit, \
                   --ladder and --flows show how far each TCP connection got, --json prints JSON Lines.\n\n\
                   Trailing arguments form a BPF filter expression, as in tcpdump: portlens -r f.pcap tcp port 80",
-    args_conflicts_with_subcommands = true,
     after_help = "Examples:\n  sudo portlens -i eth0 'tcp port 443'\n  portlens -r capture.pcap --flows\n  \
                   portlens -r lesson.pcap --bits\n  portlens explain 443 52341 192.168.1.10:52341\n  \
                   portlens services mysql\n  portlens -r capture.pcap --json | jq .\n\n\
@@ -77,7 +76,7 @@ pub struct Args {
     #[arg(short = 'w', long = "write", value_name = "FILE", help_heading = "Capture")]
     pub write: Option<String>,
 
-    /// With -w, also print the line view (tcpdump's --print).
+    /// Also print the line view with -w, --flows or --stats (which alone print no per-packet lines).
     #[arg(long = "print", help_heading = "Capture")]
     pub print: bool,
 
@@ -121,6 +120,11 @@ pub struct Args {
     #[arg(long = "keep-root", help_heading = "Capture")]
     pub keep_root: bool,
 
+    /// Do not sandbox a live capture after opening it. By default the filesystem becomes read-only
+    /// (Landlock) and exec, new sockets, ptrace, mounts and uid changes are refused (seccomp).
+    #[arg(long = "no-sandbox", help_heading = "Capture")]
+    pub no_sandbox: bool,
+
     /// portlens never looks names up in DNS; -nn also hides service names.
     #[arg(short = 'n', action = ArgAction::Count, help_heading = "Output")]
     pub numeric: u8,
@@ -162,11 +166,11 @@ pub struct Args {
     pub number: bool,
 
     /// Colour: auto (terminal, honours NO_COLOR), always, never.
-    #[arg(long = "color", value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN", help_heading = "Output")]
+    #[arg(long = "color", value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN", help_heading = "Output", global = true)]
     pub color: ColorChoice,
 
     /// Language of explanations and labels (default from LANG/LC_ALL: ko_* → Korean).
-    #[arg(long = "lang", value_enum, help_heading = "Output")]
+    #[arg(long = "lang", value_enum, help_heading = "Output", global = true)]
     pub lang: Option<Lang>,
 
     /// View: each port field bit by bit, with class and service (teaching).
@@ -181,11 +185,11 @@ pub struct Args {
     #[arg(long = "json", help_heading = "Views", conflicts_with_all = ["bits", "ladder"])]
     pub json: bool,
 
-    /// Add a connection table at the end (or on Ctrl-C).
+    /// A connection table at the end (or on Ctrl-C); alone it prints only the table (add --print for lines).
     #[arg(long = "flows", help_heading = "Views")]
     pub flows: bool,
 
-    /// Add per-port, per-service and per-class counts at the end.
+    /// Per-port, per-service and per-class counts at the end; alone it prints only the counts.
     #[arg(long = "stats", help_heading = "Views")]
     pub stats: bool,
 

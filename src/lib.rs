@@ -14,5 +14,7 @@ pub mod flow;
 pub mod model;
 pub mod privs;
 pub mod render;
+pub mod sandbox;
 pub mod services;
 pub mod settings;
+pub mod teach;

@@ -62,11 +62,33 @@ fn report(r: Result<(), AppError>) -> ExitCode {
 
 /// `explain` and `services` (issue 3 wires them to the teaching module).
 fn subcommand(cmd: &Command, args: &Args) -> ExitCode {
-    let _ = args;
-    match cmd {
-        Command::Explain { .. } | Command::Services { .. } => {
-            eprintln!("portlens: this subcommand is being built");
-            ExitCode::from(2)
+    use portlens::settings::{resolve_color, resolve_lang};
+    use portlens::teach::{self, Options, SystemFacts, TeachError};
+    let words = match cmd {
+        Command::Explain { targets } => targets,
+        Command::Services { query } => query,
+    };
+    // `--lang`/`--color` written after the subcommand's arguments arrive among them.
+    let result = teach::split_output_flags(words).and_then(|flags| {
+        let opts = Options {
+            lang: resolve_lang(flags.lang.or(args.lang)),
+            color: resolve_color(flags.color.unwrap_or(args.color)),
+            facts: SystemFacts::read(),
+        };
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        let r = match cmd {
+            Command::Explain { .. } => teach::run_explain(&mut out, &flags.rest, &opts),
+            Command::Services { .. } => teach::run_services(&mut out, &flags.rest, &opts),
+        };
+        r.and_then(|()| std::io::Write::flush(&mut out).map_err(TeachError::Io))
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            for line in e.messages() {
+                eprintln!("{line}");
+            }
+            ExitCode::from(e.exit_code())
         }
     }
 }

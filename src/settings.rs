@@ -74,6 +74,8 @@ pub struct Settings {
     pub user: Option<String>,
     /// `--keep-root`.
     pub keep_root: bool,
+    /// Sandbox a live capture after opening it (off with `--no-sandbox` or `--keep-root`).
+    pub sandbox: bool,
     /// Flow tracker limits.
     pub flow_timeout_secs: u64,
     /// Flow table cap.
@@ -150,7 +152,8 @@ impl Settings {
             View::Ladder
         } else if a.json {
             View::Json
-        } else if a.write.is_some() && !a.print {
+        } else if (a.write.is_some() || a.flows || a.stats) && !a.print {
+            // -w alone writes; --flows/--stats alone summarise. --print adds the line view.
             View::None
         } else {
             View::Line
@@ -200,6 +203,7 @@ impl Settings {
             lang: resolve_lang(a.lang),
             user: a.user.clone(),
             keep_root: a.keep_root,
+            sandbox: !a.no_sandbox && !a.keep_root,
             flow_timeout_secs: a.flow_timeout,
             max_flows: a.max_flows,
             progress: !a.no_progress,

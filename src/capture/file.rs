@@ -123,6 +123,11 @@ impl<R: Read> FileReader<R> {
         matches!(self.format, Format::Pcapng(_))
     }
 
+    /// Bytes of the file consumed so far (for a progress bar; the total is the file's size).
+    pub fn bytes_read(&self) -> u64 {
+        self.offset
+    }
+
     fn avail(&self) -> usize {
         self.end - self.start
     }

@@ -1,9 +1,20 @@
-//! What the connection tracker says about each packet, as plain data for the printers.
+//! What the connection tracker says about packets and connections, as plain data for the printers.
 //!
-//! The tracker (`crate::flow`) fills a [`PacketNote`] for every packet; the line, JSON and bits
-//! views print it. Kept in `model` so that renderers never depend on the tracker itself.
+//! The tracker (`crate::flow`) fills a [`PacketNote`] for every packet; the line, JSON, bits and
+//! ladder views print it. At the end of the input (or on Ctrl-C) it hands out a [`FlowReport`]
+//! (one [`FlowRecord`] per connection, detections, counters) and a [`StatsReport`]. All of it
+//! lives in `model` so that renderers never depend on the tracker itself
+//! (`flow → model`, `render → model`).
+//!
+//! The words for outcomes (and the errno a program would have seen) live here too, next to the
+//! data they describe, so that the table, the ladder and the JSON records say the same thing.
 
 use std::fmt;
+use std::net::IpAddr;
+
+use arrayvec::ArrayVec;
+
+use super::Timestamp;
 
 /// The tracker's verdict on one packet.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -14,6 +25,659 @@ pub struct PacketNote {
     pub rel_ack: Option<u32>,
     /// What this packet did to its connection, if anything noteworthy.
     pub event: Option<TcpEvent>,
+    /// The TCP connection the packet belongs to, with both sides' states after it (the ladder
+    /// view draws from this). `None` for anything that is not a tracked TCP segment.
+    pub conn: Option<ConnNote>,
+}
+
+/// Where a TCP packet stands in its connection: enough for a view to draw the connection
+/// without keeping its own state machine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConnNote {
+    /// A number for this connection, unique for the run (a reused 4-tuple gets a new one).
+    pub id: u64,
+    /// The packet was sent by the client.
+    pub from_client: bool,
+    /// The client's TCP state after this packet, as an observer on the wire infers it.
+    pub client_state: TcpState,
+    /// The server's TCP state after this packet.
+    pub server_state: TcpState,
+    /// How the tracker decided which side is the client.
+    pub roles: RoleRule,
+    /// The connection's outcome so far.
+    pub outcome: TcpOutcome,
+    /// Packets seen in this connection so far, both ways, this one included.
+    pub packets: u64,
+    /// Bytes on the wire (frame lengths) so far, both ways.
+    pub bytes: u64,
+    /// This packet ended the connection (last ACK of the close, RST, or the RST refusing a SYN).
+    pub ended: bool,
+}
+
+/// One of the two ends of a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Side {
+    /// The side that opened the connection (sent the SYN, or was judged to by port).
+    Client,
+    /// The side that was connected to.
+    Server,
+}
+
+impl Side {
+    /// `"client"` or `"server"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Side::Client => "client",
+            Side::Server => "server",
+        }
+    }
+
+    /// The other side.
+    pub const fn peer(self) -> Side {
+        match self {
+            Side::Client => Side::Server,
+            Side::Server => Side::Client,
+        }
+    }
+}
+
+impl fmt::Display for Side {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A TCP state (RFC 9293 §3.3.2), as far as an observer on the wire can tell it: a side's state
+/// changes when it sends the segment that shows the change (a FIN, the ACK of a FIN, …).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TcpState {
+    /// No connection (before the SYN, or after the end).
+    Closed,
+    /// A server waiting for connections (assumed until it answers).
+    Listen,
+    /// The client sent its SYN and waits for the SYN,ACK.
+    SynSent,
+    /// The server answered the SYN with SYN,ACK and waits for the ACK.
+    SynRcvd,
+    /// Data may flow both ways.
+    Established,
+    /// Sent the first FIN; waits for its ACK.
+    FinWait1,
+    /// The first FIN was acknowledged; waits for the peer's FIN.
+    FinWait2,
+    /// Received (and acknowledged) the peer's FIN; the program has not closed yet.
+    CloseWait,
+    /// Both sides sent FIN at the same time (simultaneous close).
+    Closing,
+    /// Sent its FIN after the peer's; waits for the last ACK.
+    LastAck,
+    /// Closed first, acknowledged the peer's FIN: keeps the 4-tuple for 2×MSL (60 s on Linux).
+    TimeWait,
+}
+
+impl TcpState {
+    /// The name as `netstat` and RFC 9293 print it, with `_` (`SYN_SENT`, `TIME_WAIT`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TcpState::Closed => "CLOSED",
+            TcpState::Listen => "LISTEN",
+            TcpState::SynSent => "SYN_SENT",
+            TcpState::SynRcvd => "SYN_RCVD",
+            TcpState::Established => "ESTABLISHED",
+            TcpState::FinWait1 => "FIN_WAIT_1",
+            TcpState::FinWait2 => "FIN_WAIT_2",
+            TcpState::CloseWait => "CLOSE_WAIT",
+            TcpState::Closing => "CLOSING",
+            TcpState::LastAck => "LAST_ACK",
+            TcpState::TimeWait => "TIME_WAIT",
+        }
+    }
+}
+
+impl fmt::Display for TcpState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How the tracker decided which side is the client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RoleRule {
+    /// The client sent the SYN (the normal case).
+    Syn,
+    /// The capture started after the SYN: the side that sent SYN,ACK is the server.
+    SynAck,
+    /// No handshake seen: the side with the ephemeral (or higher-class) port is the client.
+    EphemeralPort,
+    /// No handshake seen, both ports of the same kind: the lower port is the server.
+    LowerPort,
+    /// Nothing else decided: the sender of the first packet seen is the client.
+    FirstPacket,
+}
+
+impl RoleRule {
+    /// A short identifier for JSON (`syn`, `syn-ack`, `ephemeral-port`, `lower-port`,
+    /// `first-packet`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RoleRule::Syn => "syn",
+            RoleRule::SynAck => "syn-ack",
+            RoleRule::EphemeralPort => "ephemeral-port",
+            RoleRule::LowerPort => "lower-port",
+            RoleRule::FirstPacket => "first-packet",
+        }
+    }
+
+    /// The rule in words, for reports.
+    pub const fn explain(self) -> &'static str {
+        match self {
+            RoleRule::Syn => "the client sent the SYN",
+            RoleRule::SynAck => "the capture missed the SYN; the side that sent SYN,ACK is the server",
+            RoleRule::EphemeralPort => {
+                "no handshake seen; the side with the ephemeral (or less well-known) port is taken as the client"
+            }
+            RoleRule::LowerPort => "no handshake seen and both ports are alike; the lower port is taken as the server",
+            RoleRule::FirstPacket => "nothing else decided; the sender of the first packet seen is taken as the client",
+        }
+    }
+}
+
+/// True when `port` lies in an ephemeral range: Linux's 32768–60999 or IANA's 49152–65535.
+#[must_use]
+pub const fn is_ephemeral(port: u16) -> bool {
+    port >= 32768
+}
+
+/// How far a TCP connection got.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TcpOutcome {
+    /// Only SYNs from the client, nothing back (yet).
+    NoAnswer {
+        /// SYNs sent (1 = no retry).
+        syns: u16,
+    },
+    /// The SYN was answered by RST: nothing listens on the port.
+    Refused,
+    /// An ICMP error answered the connection attempt.
+    Unreachable {
+        /// ICMPv6 rather than ICMP.
+        v6: bool,
+        /// ICMP type.
+        icmp_type: u8,
+        /// ICMP code.
+        code: u8,
+    },
+    /// SYN and SYN,ACK seen, the handshake's last ACK not (yet).
+    HalfOpen,
+    /// Handshake done, no FIN or RST (yet).
+    Established,
+    /// No handshake seen: the capture started after it; no FIN or RST (yet).
+    MidStream,
+    /// One side sent FIN; the close has not finished.
+    Closing {
+        /// Who sent the first FIN.
+        first_fin: Side,
+    },
+    /// Both FINs sent and acknowledged.
+    Closed {
+        /// Who sent the first FIN (that side holds TIME_WAIT).
+        first_fin: Side,
+        /// 3 when the second FIN rode on the ACK of the first (FIN, FIN+ACK, ACK), else 4.
+        way: u8,
+    },
+    /// A RST ended the connection after the handshake (or mid-stream).
+    Reset {
+        /// Who sent the RST.
+        by: Side,
+    },
+}
+
+impl TcpOutcome {
+    /// One or two words for tables and JSON: `established`, `closed`, `reset`, `refused`,
+    /// `no answer`, `half-open`, `closing`, `unreachable`, `mid-stream`.
+    pub const fn word(self) -> &'static str {
+        match self {
+            TcpOutcome::NoAnswer { .. } => "no answer",
+            TcpOutcome::Refused => "refused",
+            TcpOutcome::Unreachable { .. } => "unreachable",
+            TcpOutcome::HalfOpen => "half-open",
+            TcpOutcome::Established => "established",
+            TcpOutcome::MidStream => "mid-stream",
+            TcpOutcome::Closing { .. } => "closing",
+            TcpOutcome::Closed { .. } => "closed",
+            TcpOutcome::Reset { .. } => "reset",
+        }
+    }
+
+    /// The error a program would have seen (`connect()`, `read()` …), when there is one.
+    pub const fn errno(self) -> Option<&'static str> {
+        match self {
+            TcpOutcome::NoAnswer { .. } => Some("ETIMEDOUT"),
+            TcpOutcome::Refused => Some("ECONNREFUSED"),
+            TcpOutcome::Unreachable { v6, icmp_type, code } => Some(icmp_errno(v6, icmp_type, code)),
+            TcpOutcome::Reset { .. } => Some("ECONNRESET"),
+            _ => None,
+        }
+    }
+
+    /// Whether the connection is over (nothing more is expected on it).
+    pub const fn is_final(self) -> bool {
+        matches!(self, TcpOutcome::Refused | TcpOutcome::Closed { .. } | TcpOutcome::Reset { .. })
+    }
+}
+
+/// The errno Linux gives a socket for an ICMP destination-unreachable (or similar) error.
+pub const fn icmp_errno(v6: bool, icmp_type: u8, code: u8) -> &'static str {
+    match (v6, icmp_type, code) {
+        (false, 3, 0) | (true, 1, 0) => "ENETUNREACH",
+        (false, 3, 2) => "ENOPROTOOPT",
+        (false, 3, 3) | (true, 1, 4) => "ECONNREFUSED",
+        (false, 3, 4) | (true, 2, _) => "EMSGSIZE",
+        (false, 11, _) | (true, 3, _) => "EHOSTUNREACH",
+        _ => "EHOSTUNREACH",
+    }
+}
+
+/// How a UDP conversation went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UdpOutcome {
+    /// Datagrams went both ways: requests answered.
+    Answered,
+    /// Only client → server datagrams, nothing back.
+    NoReply,
+    /// To a multicast or broadcast address: no reply is expected on the same 4-tuple.
+    OneWay,
+    /// An ICMP port unreachable answered: nothing listens (a connected socket gets
+    /// ECONNREFUSED on its next call).
+    PortUnreachable,
+    /// Another ICMP error answered (host/network unreachable, prohibited …).
+    Unreachable {
+        /// ICMPv6 rather than ICMP.
+        v6: bool,
+        /// ICMP type.
+        icmp_type: u8,
+        /// ICMP code.
+        code: u8,
+    },
+}
+
+impl UdpOutcome {
+    /// A short word for tables and JSON.
+    pub const fn word(self) -> &'static str {
+        match self {
+            UdpOutcome::Answered => "answered",
+            UdpOutcome::NoReply => "no reply",
+            UdpOutcome::OneWay => "one-way",
+            UdpOutcome::PortUnreachable => "port unreachable",
+            UdpOutcome::Unreachable { .. } => "unreachable",
+        }
+    }
+
+    /// The error a connected UDP socket would have seen.
+    pub const fn errno(self) -> Option<&'static str> {
+        match self {
+            UdpOutcome::PortUnreachable => Some("ECONNREFUSED"),
+            UdpOutcome::Unreachable { v6, icmp_type, code } => Some(icmp_errno(v6, icmp_type, code)),
+            _ => None,
+        }
+    }
+}
+
+/// TCP or UDP outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlowOutcome {
+    /// A TCP connection.
+    Tcp(TcpOutcome),
+    /// A UDP conversation.
+    Udp(UdpOutcome),
+}
+
+impl FlowOutcome {
+    /// The short word.
+    pub const fn word(self) -> &'static str {
+        match self {
+            FlowOutcome::Tcp(o) => o.word(),
+            FlowOutcome::Udp(o) => o.word(),
+        }
+    }
+
+    /// The errno a program would have seen.
+    pub const fn errno(self) -> Option<&'static str> {
+        match self {
+            FlowOutcome::Tcp(o) => o.errno(),
+            FlowOutcome::Udp(o) => o.errno(),
+        }
+    }
+}
+
+/// The transport of a flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FlowProto {
+    /// TCP.
+    Tcp,
+    /// UDP.
+    Udp,
+}
+
+impl FlowProto {
+    /// `"tcp"` / `"udp"` (ECS `network.transport`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            FlowProto::Tcp => "tcp",
+            FlowProto::Udp => "udp",
+        }
+    }
+
+    /// `"TCP"` / `"UDP"`.
+    pub const fn upper(self) -> &'static str {
+        match self {
+            FlowProto::Tcp => "TCP",
+            FlowProto::Udp => "UDP",
+        }
+    }
+}
+
+/// Why the tracker stopped following a flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlowEnd {
+    /// The input ended (or Ctrl-C) while the flow was still in the table.
+    EndOfInput,
+    /// The connection finished and its linger time (TIME_WAIT, at most the idle timeout) passed.
+    Finished,
+    /// No packet for `--flow-timeout` seconds.
+    IdleTimeout,
+    /// The table was full (`--max-flows`): the least recently seen flows were dropped.
+    Evicted,
+    /// A new SYN reused the 4-tuple; the old connection was closed off.
+    Replaced,
+}
+
+impl FlowEnd {
+    /// A short identifier (`end-of-input`, `finished`, `idle-timeout`, `evicted`, `replaced`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            FlowEnd::EndOfInput => "end-of-input",
+            FlowEnd::Finished => "finished",
+            FlowEnd::IdleTimeout => "idle-timeout",
+            FlowEnd::Evicted => "evicted",
+            FlowEnd::Replaced => "replaced",
+        }
+    }
+}
+
+/// Most SYN retransmission gaps kept per connection.
+pub const MAX_SYN_GAPS: usize = 6;
+
+/// Per-direction counts: index 0 is client → server, 1 is server → client.
+pub type Both = [u64; 2];
+
+/// One connection (TCP) or conversation (UDP), summarised for the `--flows` table and the
+/// `{"type":"flow"}` JSON record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FlowRecord {
+    /// The connection's number (as in [`ConnNote::id`]).
+    pub id: u64,
+    /// TCP or UDP.
+    pub proto: FlowProto,
+    /// Client address and port.
+    pub client: (IpAddr, u16),
+    /// Server address and port.
+    pub server: (IpAddr, u16),
+    /// How the roles were decided.
+    pub roles: RoleRule,
+    /// First packet's timestamp.
+    pub first: Timestamp,
+    /// Last packet's timestamp.
+    pub last: Timestamp,
+    /// Packets each way (client → server, server → client).
+    pub packets: Both,
+    /// Bytes on the wire (frame lengths) each way.
+    pub bytes: Both,
+    /// Transport payload bytes each way.
+    pub payload: Both,
+    /// Handshake round-trip time SYN → ACK, in nanoseconds.
+    pub rtt_nanos: Option<u64>,
+    /// The outcome.
+    pub outcome: FlowOutcome,
+    /// TCP: both sides' states at the end (client, server).
+    pub states: Option<(TcpState, TcpState)>,
+    /// TCP: no handshake was seen (the capture started after it).
+    pub mid_stream: bool,
+    /// TCP: gaps between successive SYNs in microseconds (retransmissions), first few.
+    pub syn_gaps_us: ArrayVec<u32, MAX_SYN_GAPS>,
+    /// TCP: SYN retransmissions (SYNs after the first).
+    pub syn_retries: u16,
+    /// TCP: this connection reused a 4-tuple that was still in TIME_WAIT.
+    pub port_reuse: bool,
+    /// TCP: both sides sent SYN (simultaneous open).
+    pub simultaneous_open: bool,
+    /// UDP: client → server datagrams answered by a server → client datagram.
+    pub udp_pairs: u64,
+    /// ICMP errors tied to this flow.
+    pub icmp_errors: u32,
+    /// Why the tracker stopped following it.
+    pub end: FlowEnd,
+}
+
+impl FlowRecord {
+    /// Packets both ways.
+    pub fn total_packets(&self) -> u64 {
+        self.packets[0].saturating_add(self.packets[1])
+    }
+
+    /// Wire bytes both ways.
+    pub fn total_bytes(&self) -> u64 {
+        self.bytes[0].saturating_add(self.bytes[1])
+    }
+
+    /// Last − first packet time in nanoseconds (0 when the clock went backwards).
+    pub fn duration_nanos(&self) -> u64 {
+        u64::try_from(self.last.nanos_since(self.first)).unwrap_or(0)
+    }
+}
+
+/// A count of flows that were not kept individually (the table of finished flows has a cap).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Omitted {
+    /// Flows summarised only here.
+    pub flows: u64,
+    /// Their packets.
+    pub packets: u64,
+    /// Their wire bytes.
+    pub bytes: u64,
+    /// How many of them per outcome word.
+    pub by_outcome: Vec<(&'static str, u64)>,
+}
+
+/// A pattern worth pointing out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Detection {
+    /// One source probed many ports of one host, mostly refused or unanswered.
+    PortScan {
+        /// The prober.
+        source: IpAddr,
+        /// The probed host.
+        target: IpAddr,
+        /// Distinct TCP ports probed.
+        ports: u32,
+        /// Lowest port probed.
+        lo: u16,
+        /// Highest port probed.
+        hi: u16,
+        /// Connection attempts (SYNs that started a connection).
+        attempts: u64,
+        /// Attempts answered by RST.
+        refused: u64,
+        /// Attempts that completed the handshake (open ports).
+        open: u64,
+        /// Attempts with no answer at all.
+        unanswered: u64,
+        /// The open ports (first few).
+        open_ports: ArrayVec<u16, 8>,
+    },
+    /// A new SYN on a 4-tuple whose previous connection was still in TIME_WAIT.
+    PortReuse {
+        /// Connection number of the new connection.
+        id: u64,
+        /// Client of the new connection.
+        client: (IpAddr, u16),
+        /// Server of the new connection.
+        server: (IpAddr, u16),
+        /// Time since the previous connection closed, in nanoseconds.
+        after_nanos: u64,
+        /// Which side of the old connection held TIME_WAIT.
+        holder: Side,
+    },
+    /// Both sides sent a SYN before either answered.
+    SimultaneousOpen {
+        /// Connection number.
+        id: u64,
+        /// The side that sent the first SYN.
+        a: (IpAddr, u16),
+        /// The other side.
+        b: (IpAddr, u16),
+    },
+    /// A connection whose SYN was sent more than once.
+    SynRetransmission {
+        /// Connection number.
+        id: u64,
+        /// Client.
+        client: (IpAddr, u16),
+        /// Server.
+        server: (IpAddr, u16),
+        /// SYNs after the first.
+        retries: u16,
+        /// Gaps between successive SYNs in microseconds (first few).
+        gaps_us: ArrayVec<u32, MAX_SYN_GAPS>,
+        /// The connection got an answer in the end.
+        answered: bool,
+    },
+}
+
+impl Detection {
+    /// A short identifier for JSON (`port_scan`, `port_reuse`, `simultaneous_open`,
+    /// `syn_retransmission`).
+    pub const fn kind(&self) -> &'static str {
+        match self {
+            Detection::PortScan { .. } => "port_scan",
+            Detection::PortReuse { .. } => "port_reuse",
+            Detection::SimultaneousOpen { .. } => "simultaneous_open",
+            Detection::SynRetransmission { .. } => "syn_retransmission",
+        }
+    }
+}
+
+/// What the tracker counted about itself (the bounded-memory bookkeeping).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TrackerCounters {
+    /// TCP connections seen.
+    pub tcp_connections: u64,
+    /// UDP conversations seen.
+    pub udp_flows: u64,
+    /// Flows dropped because the table was full (`--max-flows`).
+    pub evicted: u64,
+    /// Of those, connections that had not finished.
+    pub evicted_open: u64,
+    /// Flows forgotten after `--flow-timeout` seconds without packets.
+    pub expired: u64,
+    /// TCP/UDP packets that could not be tracked (header cut before the flags, or the table
+    /// could not make room).
+    pub untracked: u64,
+    /// Most flows in the table at once.
+    pub peak_flows: u64,
+    /// The table cap in force.
+    pub max_flows: u64,
+    /// The idle timeout in force, seconds.
+    pub idle_timeout_secs: u64,
+    /// Source/target pairs the scan detector had to stop following (its own cap).
+    pub scan_pairs_dropped: u64,
+}
+
+/// Everything `--flows` prints.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FlowReport {
+    /// The flows, in the order their first packet was seen.
+    pub flows: Vec<FlowRecord>,
+    /// Flows beyond the cap of kept records, counted only.
+    pub omitted: Omitted,
+    /// Scans, port reuse, simultaneous opens, SYN retransmissions.
+    pub detections: Vec<Detection>,
+    /// Detections not kept individually (their cap).
+    pub detections_omitted: u64,
+    /// Bookkeeping.
+    pub counters: TrackerCounters,
+}
+
+/// Packets and bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Count {
+    /// Packets.
+    pub packets: u64,
+    /// Wire bytes.
+    pub bytes: u64,
+}
+
+impl Count {
+    /// Adds one packet of `bytes`.
+    #[inline]
+    pub fn add(&mut self, bytes: u64) {
+        self.packets = self.packets.wrapping_add(1);
+        self.bytes = self.bytes.wrapping_add(bytes);
+    }
+}
+
+/// Counts for one port of one transport, by the role the port played.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PortCount {
+    /// TCP or UDP.
+    pub proto: FlowProto,
+    /// The port.
+    pub port: u16,
+    /// Packets of conversations in which this port was the server's (each packet counts for
+    /// exactly one server port).
+    pub as_server: Count,
+    /// Packets in which this port was the client's.
+    pub as_client: Count,
+}
+
+/// Counts for one socket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SocketCount {
+    /// TCP or UDP.
+    pub proto: FlowProto,
+    /// Address.
+    pub ip: IpAddr,
+    /// Port.
+    pub port: u16,
+    /// Packets sent from or to the socket.
+    pub count: Count,
+}
+
+/// Everything `--stats` prints. Per-port counts are raw; the renderer groups them by service
+/// name and port class (the service registry is not the tracker's business).
+///
+/// Each TCP/UDP packet is counted once for its server port and once for its client port. The
+/// server side is the tracked connection's server when the packet belongs to one, else the side
+/// with the more fixed port (well-known before registered before ephemeral, then the lower).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StatsReport {
+    /// Every packet read.
+    pub total: Count,
+    /// TCP packets.
+    pub tcp: Count,
+    /// UDP packets.
+    pub udp: Count,
+    /// ICMP and ICMPv6 packets.
+    pub icmp: Count,
+    /// Everything else (ARP, other IP protocols, undecodable).
+    pub other: Count,
+    /// Every port seen, both transports, in (transport, port) order.
+    pub ports: Vec<PortCount>,
+    /// The busiest sockets (both endpoints of every packet count), most packets first.
+    pub sockets: Vec<SocketCount>,
+    /// The socket counter hit its cap and dropped rarely seen sockets: the socket counts are
+    /// lower bounds.
+    pub sockets_approximate: bool,
 }
 
 /// A step in a TCP connection's life that the line view annotates.
@@ -24,15 +688,29 @@ pub enum TcpEvent {
         /// 1 or 2.
         step: u8,
     },
+    /// The same SYN again: the client got no answer and retried.
+    SynRetry {
+        /// Retry number (1 for the second SYN).
+        n: u16,
+        /// Time since the previous SYN, in nanoseconds.
+        after_nanos: u64,
+    },
+    /// A SYN on a 4-tuple whose previous connection is still in TIME_WAIT.
+    PortReuse,
+    /// The second side's SYN in a simultaneous open.
+    SimultaneousOpen,
     /// The ACK that completes the handshake, with the round-trip time SYN → ACK when measured.
     Established {
         /// Handshake RTT in nanoseconds.
         rtt_nanos: Option<u64>,
     },
-    /// A teardown step (FIN or the ACK of a FIN): `step` of 4.
+    /// Teardown steps `first..=last` of 4 (FIN, ACK of it, the other FIN, ACK of it); one
+    /// segment can carry two steps (`close 2+3/4`: the second FIN rides on the first FIN's ACK).
     Close {
-        /// 1..=4.
-        step: u8,
+        /// First step this segment performs, 1..=4.
+        first: u8,
+        /// Last step, `first` or `first + 1`.
+        last: u8,
     },
     /// RST on an established or half-open connection.
     Reset,
@@ -44,12 +722,19 @@ impl fmt::Display for TcpEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             TcpEvent::Handshake { step } => write!(f, "handshake {step}/3"),
+            TcpEvent::SynRetry { n, after_nanos } => {
+                write!(f, "handshake 1/3, SYN retry {n} after ")?;
+                fmt_duration(f, after_nanos)
+            }
+            TcpEvent::PortReuse => f.write_str("handshake 1/3, port reuse: 4-tuple still in TIME_WAIT"),
+            TcpEvent::SimultaneousOpen => f.write_str("handshake 1/3, simultaneous open"),
             TcpEvent::Established { rtt_nanos: Some(n) } => {
                 f.write_str("established, rtt ")?;
                 fmt_duration(f, n)
             }
             TcpEvent::Established { rtt_nanos: None } => f.write_str("established"),
-            TcpEvent::Close { step } => write!(f, "close {step}/4"),
+            TcpEvent::Close { first, last } if last > first => write!(f, "close {first}+{last}/4"),
+            TcpEvent::Close { first, .. } => write!(f, "close {first}/4"),
             TcpEvent::Reset => f.write_str("reset"),
             TcpEvent::Refused => f.write_str("refused"),
         }
@@ -68,5 +753,82 @@ pub fn fmt_duration(f: &mut dyn fmt::Write, nanos: u64) -> fmt::Result {
     } else {
         let ms = nanos / 1_000_000;
         write!(f, "{}.{:03}s", ms / 1_000, ms % 1_000)
+    }
+}
+
+/// A duration as a `String` (tables, not the hot path).
+pub fn duration_string(nanos: u64) -> String {
+    let mut s = String::new();
+    let _ = fmt_duration(&mut s, nanos);
+    s
+}
+
+/// Writes a byte count the way people read it: `640 B`, `3.1 kB`, `12.4 MB` (powers of 1000).
+pub fn fmt_bytes(f: &mut dyn fmt::Write, n: u64) -> fmt::Result {
+    const UNITS: [&str; 5] = ["kB", "MB", "GB", "TB", "PB"];
+    if n < 1_000 {
+        return write!(f, "{n} B");
+    }
+    let mut scaled = n;
+    let mut unit = 0;
+    // Keep one decimal: work in tenths of the unit.
+    while scaled >= 1_000_000 && unit + 1 < UNITS.len() {
+        scaled /= 1_000;
+        unit += 1;
+    }
+    let tenths = (scaled + 50) / 100;
+    write!(f, "{}.{} {}", tenths / 10, tenths % 10, UNITS.get(unit).copied().unwrap_or("PB"))
+}
+
+/// A byte count as a `String`.
+pub fn bytes_string(n: u64) -> String {
+    let mut s = String::new();
+    let _ = fmt_bytes(&mut s, n);
+    s
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_read_as_the_spec_writes_them() {
+        assert_eq!(TcpEvent::Handshake { step: 1 }.to_string(), "handshake 1/3");
+        assert_eq!(TcpEvent::Established { rtt_nanos: Some(41_000) }.to_string(), "established, rtt 41µs");
+        assert_eq!(TcpEvent::Close { first: 1, last: 1 }.to_string(), "close 1/4");
+        assert_eq!(TcpEvent::Close { first: 2, last: 3 }.to_string(), "close 2+3/4");
+        assert_eq!(TcpEvent::Refused.to_string(), "refused");
+        assert_eq!(
+            TcpEvent::SynRetry { n: 2, after_nanos: 2_016_000_000 }.to_string(),
+            "handshake 1/3, SYN retry 2 after 2.016s"
+        );
+    }
+
+    #[test]
+    fn bytes_are_rounded_to_one_decimal() {
+        assert_eq!(bytes_string(999), "999 B");
+        assert_eq!(bytes_string(3_140), "3.1 kB");
+        assert_eq!(bytes_string(3_160), "3.2 kB");
+        assert_eq!(bytes_string(999_949), "999.9 kB");
+        assert_eq!(bytes_string(12_400_000), "12.4 MB");
+        assert_eq!(bytes_string(u64::MAX), "18446.7 PB");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration_string(999), "999ns");
+        assert_eq!(duration_string(41_999), "41µs");
+        assert_eq!(duration_string(1_520_000), "1.52ms");
+        assert_eq!(duration_string(2_003_000_000), "2.003s");
+    }
+
+    #[test]
+    fn errno_for_each_failure() {
+        assert_eq!(TcpOutcome::Refused.errno(), Some("ECONNREFUSED"));
+        assert_eq!(TcpOutcome::Reset { by: Side::Server }.errno(), Some("ECONNRESET"));
+        assert_eq!(TcpOutcome::NoAnswer { syns: 3 }.errno(), Some("ETIMEDOUT"));
+        assert_eq!(UdpOutcome::PortUnreachable.errno(), Some("ECONNREFUSED"));
+        assert_eq!(TcpOutcome::Closed { first_fin: Side::Client, way: 4 }.errno(), None);
     }
 }

@@ -9,6 +9,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use arrayvec::ArrayVec;
 
+pub mod fields;
 pub mod flow;
 
 /// A capture timestamp: seconds since the Unix epoch (may be negative or beyond 2106) and

@@ -2,10 +2,16 @@
 //! `Vec<u8>` in tests). Renderers read the decoded record (`model`) and the service registry
 //! (`services`); they never touch capture or decoding.
 
+pub mod bits;
+pub mod color;
+pub mod flows;
 pub mod fmt;
 pub mod hexdump;
 pub mod json;
+pub mod ladder;
 pub mod line;
+pub mod progress;
+pub mod stats;
 pub mod time;
 
 use std::io::{self, Write};

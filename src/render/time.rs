@@ -68,7 +68,7 @@ impl Clock {
     }
 
     fn local_offset(&mut self, secs: i64) -> i64 {
-        let hour = secs.div_euclid(3600) * 3600;
+        let hour = secs.div_euclid(3600).saturating_mul(3600);
         if let Some((h, off)) = self.offset_cache {
             if h == hour {
                 return off;

@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""Write a large synthetic capture of many short TCP connections, for portlens' memory and speed
+checks of the flow tracker (`--flows`, `--stats`, `--ladder`). Nothing here is committed output:
+write the file somewhere temporary.
+
+    scripts/make-many-flows.py /tmp/many-flows.pcap                 # 60,000 connections, ~760k packets
+    scripts/make-many-flows.py /tmp/f.pcap --connections 1000 --seed 7
+
+    /usr/bin/time -v target/release/portlens -r /tmp/many-flows.pcap --flows > /dev/null
+    /usr/bin/time -v target/release/portlens -r /tmp/many-flows.pcap -w /dev/null   # read + decode only
+
+The connections overlap (about --concurrent of them open at any moment) and end in every way the
+tracker knows: most close normally (client or server first, 4-way or 3-way), some are reset,
+some refused, a few never answered (SYN retried after 1 s and 3 s). Clients are 10.1.x.y with
+ephemeral ports, servers 10.2.0.x on a handful of well-known and registered ports. Classic pcap,
+Ethernet, microsecond timestamps; deterministic for a given --seed.
+"""
+
+import argparse
+import heapq
+import random
+import struct
+import sys
+
+SERVER_PORTS = [443, 80, 22, 3306, 5432, 8080, 6379, 25]
+
+
+def ipv4(a):
+    return bytes(a)
+
+
+def frame(src, dst, sport, dport, seq, ack, flags, payload):
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, 0x50, flags, 64240, 0, 0)
+    total = 20 + len(tcp) + payload
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, total, 0, 0x4000, 64, 6, 0, ipv4(src), ipv4(dst))
+    eth = b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00"
+    return eth + ip + tcp + bytes(payload)
+
+
+SYN, FIN, RST, PSH, ACK = 0x02, 0x01, 0x04, 0x08, 0x10
+
+
+def connection(rng, i, start, exchanges):
+    """The packets of connection i as (time_us, frame) pairs."""
+    c = (10, 1, (i >> 8) & 0xFF, i & 0xFF)
+    s = (10, 2, 0, 1 + i % 20)
+    cp = 32768 + (i * 7919) % 28000
+    sp = SERVER_PORTS[i % len(SERVER_PORTS)]
+    ci = rng.getrandbits(32)
+    si = rng.getrandbits(32)
+    rtt = rng.randint(20, 3000)
+    t = start
+    out = []
+
+    def c2s(flags, seq, ack, n=0, dt=0):
+        nonlocal t
+        t += dt
+        out.append((t, frame(c, s, cp, sp, seq, ack, flags, n)))
+
+    def s2c(flags, seq, ack, n=0, dt=0):
+        nonlocal t
+        t += dt
+        out.append((t, frame(s, c, sp, cp, seq, ack, flags, n)))
+
+    kind = rng.random()
+    c2s(SYN, ci, 0)
+    if kind < 0.01:  # no answer: retried after 1 s and 2 s more
+        c2s(SYN, ci, 0, dt=1_000_000)
+        c2s(SYN, ci, 0, dt=2_000_000)
+        return out
+    if kind < 0.05:  # refused
+        s2c(RST | ACK, 0, ci + 1, dt=rtt // 2)
+        return out
+    s2c(SYN | ACK, si, ci + 1, dt=rtt // 2)
+    c2s(ACK, ci + 1, si + 1, dt=rtt // 2)
+    cs, ss = ci + 1, si + 1
+    n = exchanges if exchanges > 0 else (2 if rng.random() < 0.55 else 1)
+    for _ in range(n):
+        req = rng.randint(40, 400)
+        resp = rng.randint(40, 600)
+        c2s(PSH | ACK, cs, ss, req, dt=rng.randint(50, 500))
+        cs += req
+        s2c(ACK, ss, cs, dt=rtt // 2)
+        s2c(PSH | ACK, ss, cs, resp, dt=rng.randint(50, 2000))
+        ss += resp
+        c2s(ACK, cs, ss, dt=rtt // 2)
+    if kind < 0.07:  # reset by the client
+        c2s(RST | ACK, cs, ss, dt=1000)
+        return out
+    if kind < 0.5:  # client closes first
+        c2s(FIN | ACK, cs, ss, dt=1000)
+        s2c(ACK, ss, cs + 1, dt=rtt // 2)
+        s2c(FIN | ACK, ss, cs + 1, dt=200)
+        c2s(ACK, cs + 1, ss + 1, dt=rtt // 2)
+    else:  # server closes first
+        s2c(FIN | ACK, ss, cs, dt=1000)
+        c2s(ACK, cs, ss + 1, dt=rtt // 2)
+        c2s(FIN | ACK, cs, ss + 1, dt=200)
+        s2c(ACK, ss + 1, cs + 1, dt=rtt // 2)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("output")
+    ap.add_argument("--connections", type=int, default=60_000)
+    ap.add_argument("--concurrent", type=int, default=2_000, help="connections open at once, roughly")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument(
+        "--exchanges",
+        type=int,
+        default=0,
+        help="request/response exchanges per connection (default: 1 or 2 at random, ~12.6 packets a connection)",
+    )
+    a = ap.parse_args()
+    rng = random.Random(a.seed)
+    # Connection i starts at i * gap, so about `concurrent` overlap (each lasts ~ 10–50 ms,
+    # the no-answer ones 3 s).
+    gap = max(1, 20_000 // max(1, a.concurrent))
+    t0 = 1_795_459_097 * 1_000_000
+    heap = []
+    packets = 0
+    with open(a.output, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+
+        def flush(until):
+            nonlocal packets
+            while heap and heap[0][0] <= until:
+                t, _, fr = heapq.heappop(heap)
+                f.write(struct.pack("<IIII", t // 1_000_000, t % 1_000_000, len(fr), len(fr)))
+                f.write(fr)
+                packets += 1
+
+        seq = 0
+        for i in range(a.connections):
+            start = t0 + i * gap
+            flush(start)
+            for t, fr in connection(rng, i, start, a.exchanges):
+                heapq.heappush(heap, (t, seq, fr))
+                seq += 1
+        flush(float("inf"))
+    print(f"{a.output}: {a.connections} connections, {packets} packets", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

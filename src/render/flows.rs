@@ -1,0 +1,727 @@
+//! `--flows`: the connection table printed at the end of the input (or on Ctrl-C), and its JSON
+//! Lines form (`{"type":"flow"}` per connection, then detections and a summary record).
+//!
+//! The table names each outcome in words, with the errno a program would have seen, then
+//! explains every kind of outcome that occurs (once), lists the detections (scans, port reuse,
+//! simultaneous opens, SYN retransmissions) and says what the bounded tracker had to drop.
+//!
+//! ```text
+//! PROTO  CLIENT           SERVER          SERVICE  OUTCOME                 PACKETS  BYTES   RTT   DURATION
+//! TCP    127.0.0.1:40103  127.0.0.1:8083  us-srv   refused (ECONNREFUSED)        2  128 B   -     12µs
+//! ```
+//! Widths are measured in a first pass over the records and the cells are formatted again in the
+//! second, so a table of 100,000 connections never holds 900,000 strings at once.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::net::IpAddr;
+
+use super::fmt as f;
+use super::json::string as json_string;
+use super::line::icmp_name;
+use super::time::rfc3339;
+use crate::model::flow::{
+    Detection, FlowEnd, FlowOutcome, FlowProto, FlowRecord, FlowReport, Side, TcpOutcome, UdpOutcome, bytes_string,
+    fmt_bytes, fmt_duration,
+};
+use crate::model::{IcmpInfo, TsPrecision};
+use crate::services::{self, PortClass, Proto};
+
+/// What the table shows.
+#[derive(Clone, Copy, Debug)]
+pub struct FlowsOptions {
+    /// Service names (off with `-nn`).
+    pub services: bool,
+}
+
+impl Default for FlowsOptions {
+    fn default() -> Self {
+        FlowsOptions { services: true }
+    }
+}
+
+const HEAD: [&str; 9] = ["PROTO", "CLIENT", "SERVER", "SERVICE", "OUTCOME", "PACKETS", "BYTES", "RTT", "DURATION"];
+/// Right-aligned columns.
+const RIGHT: [bool; 9] = [false, false, false, false, false, true, true, true, true];
+/// Most detections of one kind listed in the text report.
+const LIST_CAP: usize = 20;
+
+fn proto(p: FlowProto) -> Proto {
+    match p {
+        FlowProto::Tcp => Proto::Tcp,
+        FlowProto::Udp => Proto::Udp,
+    }
+}
+
+fn icmp_words(v6: bool, icmp_type: u8, code: u8) -> String {
+    let info = IcmpInfo { v6, icmp_type, code, echo: None, quoted: None };
+    match icmp_name(&info) {
+        Some(n) => format!("ICMP{} {n}", if v6 { "v6" } else { "" }),
+        None => format!("ICMP{} type {icmp_type} code {code}", if v6 { "v6" } else { "" }),
+    }
+}
+
+/// The outcome cell: a few words and the errno.
+pub fn outcome_cell(r: &FlowRecord) -> String {
+    let mut s = String::new();
+    outcome_into(&mut s, r);
+    s
+}
+
+fn push_uint(s: &mut String, n: impl itoa::Integer) {
+    s.push_str(itoa::Buffer::new().format(n));
+}
+
+/// Appends `IP:port` (`[IPv6]:port`) without the `fmt` machinery for IPv4 (tables of
+/// 100,000 rows are formatted twice).
+fn push_socket(s: &mut String, ip: IpAddr, port: u16) {
+    match ip {
+        IpAddr::V4(a) => {
+            for (i, o) in a.octets().iter().enumerate() {
+                if i > 0 {
+                    s.push('.');
+                }
+                push_uint(s, *o);
+            }
+        }
+        IpAddr::V6(a) => {
+            let _ = write!(s, "[{a}]");
+        }
+    }
+    s.push(':');
+    push_uint(s, port);
+}
+
+/// Appends the outcome cell to `s`.
+fn outcome_into(s: &mut String, r: &FlowRecord) {
+    match r.outcome {
+        FlowOutcome::Tcp(o) => match o {
+            TcpOutcome::Closed { first_fin: Side::Client, .. } => s.push_str("closed (client first)"),
+            TcpOutcome::Closed { first_fin: Side::Server, .. } => s.push_str("closed (server first)"),
+            TcpOutcome::Closing { first_fin } => {
+                let _ = write!(s, "closing ({first_fin} sent FIN)");
+            }
+            TcpOutcome::Reset { by: Side::Client } => s.push_str("reset by client (ECONNRESET)"),
+            TcpOutcome::Reset { by: Side::Server } => s.push_str("reset by server (ECONNRESET)"),
+            TcpOutcome::Refused => s.push_str("refused (ECONNREFUSED)"),
+            TcpOutcome::NoAnswer { syns } => {
+                let _ = write!(s, "no answer, {syns} SYN{} (ETIMEDOUT)", if syns == 1 { "" } else { "s" });
+            }
+            TcpOutcome::Unreachable { v6, icmp_type, code } => {
+                let _ = write!(s, "unreachable, {} ({})", icmp_words(v6, icmp_type, code), o.errno().unwrap_or("-"));
+            }
+            TcpOutcome::HalfOpen => s.push_str("half-open (no final ACK)"),
+            TcpOutcome::Established => s.push_str("established"),
+            TcpOutcome::MidStream => s.push_str("mid-stream"),
+        },
+        FlowOutcome::Udp(o) => match o {
+            UdpOutcome::Answered => {
+                let _ = write!(s, "answered ({} pair{})", r.udp_pairs, if r.udp_pairs == 1 { "" } else { "s" });
+            }
+            UdpOutcome::NoReply => s.push_str("no reply"),
+            UdpOutcome::OneWay => s.push_str("one-way (multicast)"),
+            UdpOutcome::PortUnreachable if r.icmp_errors > 1 => {
+                let _ = write!(s, "port unreachable ×{} (ECONNREFUSED)", r.icmp_errors);
+            }
+            UdpOutcome::PortUnreachable => s.push_str("port unreachable (ECONNREFUSED)"),
+            UdpOutcome::Unreachable { v6, icmp_type, code } => {
+                let _ = write!(s, "unreachable, {} ({})", icmp_words(v6, icmp_type, code), o.errno().unwrap_or("-"));
+            }
+        },
+    }
+    if r.mid_stream && !matches!(r.outcome, FlowOutcome::Tcp(TcpOutcome::MidStream)) {
+        s.push_str(", mid-stream");
+    }
+    if r.port_reuse {
+        s.push_str(", reused port");
+    }
+    match r.end {
+        FlowEnd::Evicted => s.push_str(" [evicted]"),
+        FlowEnd::IdleTimeout => s.push_str(" [idle]"),
+        _ => {}
+    }
+}
+
+/// A key for the explanation of an outcome kind, and the explanation.
+fn legend(r: &FlowRecord) -> (&'static str, &'static str) {
+    match r.outcome {
+        FlowOutcome::Tcp(o) => match o {
+            TcpOutcome::Closed { first_fin: Side::Client, .. } => (
+                "closed (client first)",
+                "the client sent the first FIN, so the client holds TIME_WAIT for 60 s (2×MSL on Linux) and \
+                 cannot reuse that exact 4-tuple meanwhile; harmless for a client, which picks a new ephemeral port.",
+            ),
+            TcpOutcome::Closed { first_fin: Side::Server, .. } => (
+                "closed (server first)",
+                "the server sent the first FIN, so the server holds TIME_WAIT for 60 s. Many such sockets on a \
+                 server's port are why a restarted server can fail to bind with \"Address already in use\" \
+                 (EADDRINUSE) unless it sets SO_REUSEADDR.",
+            ),
+            TcpOutcome::Closing { .. } => (
+                "closing",
+                "one side sent FIN (it has nothing more to send); the close had not finished when the capture ended.",
+            ),
+            TcpOutcome::Reset { by: Side::Client } => (
+                "reset by client",
+                "the client tore the connection down with RST: the server's program gets ECONNRESET (\"Connection \
+                 reset by peer\") on its next read or write. Common causes: a program closing with unread data, a \
+                 crash, or a firewall or load balancer cutting the connection.",
+            ),
+            TcpOutcome::Reset { by: Side::Server } => (
+                "reset by server",
+                "the server tore the connection down with RST: the client's program gets ECONNRESET (\"Connection \
+                 reset by peer\") on its next read or write. Common causes: a program closing with unread data, a \
+                 crash, or a firewall or load balancer cutting the connection.",
+            ),
+            TcpOutcome::Refused => (
+                "refused",
+                "the SYN was answered by RST: nothing listens on that port (or a firewall rejects with RST); \
+                 connect() fails at once with ECONNREFUSED (\"Connection refused\").",
+            ),
+            TcpOutcome::NoAnswer { .. } => (
+                "no answer",
+                "the SYN was retried (Linux waits 1 s, 2 s, 4 s … between tries; 6 retries give up after about \
+                 127 s) and nothing came back: connect() fails with ETIMEDOUT (\"Connection timed out\"). The host \
+                 is down or, more often, a firewall drops the packets (filtered).",
+            ),
+            TcpOutcome::Unreachable { .. } => (
+                "unreachable",
+                "an ICMP error answered the SYN: a router or firewall says the host, network or port cannot be \
+                 reached; connect() fails with the errno shown (EHOSTUNREACH \"No route to host\", ENETUNREACH, or \
+                 ECONNREFUSED for port unreachable).",
+            ),
+            TcpOutcome::HalfOpen => (
+                "half-open",
+                "the server answered SYN,ACK but the client's final ACK never came (a SYN flood, a client that gave \
+                 up, or a capture that missed it).",
+            ),
+            TcpOutcome::Established => {
+                ("established", "the handshake completed and the connection was still open when the capture ended.")
+            }
+            TcpOutcome::MidStream => (
+                "mid-stream",
+                "the capture started after the handshake: which side is the client was decided by the ports \
+                 (ephemeral vs. fixed, else the lower port is the server), not by the SYN.",
+            ),
+        },
+        FlowOutcome::Udp(o) => match o {
+            UdpOutcome::Answered => (
+                "answered",
+                "UDP request/response: datagrams from the client were answered by the server (pairs = client \
+                 datagrams followed by a server reply).",
+            ),
+            UdpOutcome::NoReply => (
+                "no reply",
+                "nothing came back. UDP has no handshake: without a reply or an ICMP error the sender cannot tell a \
+                 silent service from a lost datagram; a program waiting for the reply times out.",
+            ),
+            UdpOutcome::OneWay => {
+                ("one-way", "sent to a multicast or broadcast address, where no reply on the same 4-tuple is expected.")
+            }
+            UdpOutcome::PortUnreachable => (
+                "port unreachable",
+                "an ICMP port unreachable answered the datagram: nothing listens on that UDP port. A connected UDP \
+                 socket gets ECONNREFUSED on its next send or receive; an unconnected one never hears of it.",
+            ),
+            UdpOutcome::Unreachable { .. } => (
+                "unreachable (UDP)",
+                "an ICMP error (host, network or administratively prohibited) answered the datagram; a connected \
+                 socket gets the errno shown.",
+            ),
+        },
+    }
+}
+
+/// Fills the nine cells of one row.
+fn cells(r: &FlowRecord, o: &FlowsOptions, c: &mut [String; 9]) {
+    for s in c.iter_mut() {
+        s.clear();
+    }
+    let [proto_c, client, server, service, outcome, packets, bytes, rtt, dur] = c;
+    proto_c.push_str(r.proto.upper());
+    push_socket(client, r.client.0, r.client.1);
+    push_socket(server, r.server.0, r.server.1);
+    let name = if o.services { services::name(proto(r.proto), r.server.1) } else { None };
+    service.push_str(name.unwrap_or("-"));
+    outcome_into(outcome, r);
+    push_uint(packets, r.total_packets());
+    let _ = fmt_bytes(bytes, r.total_bytes());
+    match r.rtt_nanos {
+        Some(n) => {
+            let _ = fmt_duration(rtt, n);
+        }
+        None => rtt.push('-'),
+    }
+    let _ = fmt_duration(dur, r.duration_nanos());
+}
+
+fn width(s: &str) -> usize {
+    if s.is_ascii() { s.len() } else { s.chars().count() }
+}
+
+const SPACES: &[u8; 64] = b"                                                                ";
+
+fn spaces<W: Write + ?Sized>(w: &mut W, mut n: usize) -> io::Result<()> {
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        w.write_all(SPACES.get(..k).unwrap_or(&[]))?;
+        n -= k;
+    }
+    Ok(())
+}
+
+fn pad<W: Write + ?Sized>(w: &mut W, s: &str, wd: usize, right: bool, last: bool) -> io::Result<()> {
+    let fill = wd.saturating_sub(width(s));
+    if right {
+        spaces(w, fill)?;
+        w.write_all(s.as_bytes())
+    } else if last {
+        w.write_all(s.as_bytes())
+    } else {
+        w.write_all(s.as_bytes())?;
+        spaces(w, fill)
+    }
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn sock(e: (IpAddr, u16)) -> String {
+    f::socket_string(e.0, e.1)
+}
+
+fn gaps(g: &[u32]) -> String {
+    let mut s = String::new();
+    for (i, us) in g.iter().enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        let _ = fmt_duration(&mut s, u64::from(*us) * 1_000);
+    }
+    s
+}
+
+/// Writes the text report: table, explanations, detections, tracker bookkeeping.
+pub fn write_text<W: Write + ?Sized>(w: &mut W, rep: &FlowReport, o: &FlowsOptions) -> io::Result<()> {
+    let tcp = rep.flows.iter().filter(|r| r.proto == FlowProto::Tcp).count();
+    let udp = rep.flows.len() - tcp;
+    writeln!(w, "Connections: {tcp} TCP, {udp} UDP")?;
+    if rep.flows.is_empty() {
+        writeln!(w, "  (no TCP or UDP traffic)")?;
+    } else {
+        let mut widths = HEAD.map(width);
+        let mut row: [String; 9] = Default::default();
+        for r in &rep.flows {
+            cells(r, o, &mut row);
+            for (wd, c) in widths.iter_mut().zip(row.iter()) {
+                *wd = (*wd).max(width(c));
+            }
+        }
+        for (i, ((h, wd), right)) in HEAD.iter().zip(widths).zip(RIGHT).enumerate() {
+            if i > 0 {
+                w.write_all(b"  ")?;
+            }
+            pad(w, h, wd, right, i == 8)?;
+        }
+        w.write_all(b"\n")?;
+        for r in &rep.flows {
+            cells(r, o, &mut row);
+            for (i, ((c, wd), right)) in row.iter().zip(widths).zip(RIGHT).enumerate() {
+                if i > 0 {
+                    w.write_all(b"  ")?;
+                }
+                pad(w, c, wd, right, i == 8)?;
+            }
+            w.write_all(b"\n")?;
+        }
+    }
+    let om = &rep.omitted;
+    if om.flows > 0 {
+        write!(w, "… and {} more flows not listed ({} packets, {}):", om.flows, om.packets, bytes_string(om.bytes))?;
+        for (word, n) in &om.by_outcome {
+            write!(w, " {n} {word},")?;
+        }
+        writeln!(w, " (the list keeps the first {} flows)", rep.flows.len())?;
+    }
+
+    // What the outcomes mean, each kind once.
+    let mut seen: Vec<&'static str> = Vec::new();
+    let mut lines: Vec<(&'static str, &'static str)> = Vec::new();
+    for r in &rep.flows {
+        let (k, text) = legend(r);
+        if !seen.contains(&k) {
+            seen.push(k);
+            lines.push((k, text));
+        }
+    }
+    if !lines.is_empty() {
+        writeln!(w, "\nWhat the outcomes mean:")?;
+        for (k, text) in lines {
+            writeln!(w, "  {k}: {text}")?;
+        }
+        if rep.flows.iter().any(|r| r.end == FlowEnd::Evicted) {
+            writeln!(
+                w,
+                "  [evicted]: the table was full (--max-flows {}); the outcome is as it stood then.",
+                rep.counters.max_flows
+            )?;
+        }
+        if rep.flows.iter().any(|r| r.end == FlowEnd::IdleTimeout) {
+            writeln!(
+                w,
+                "  [idle]: no packet for --flow-timeout {} s; the outcome is as it stood then.",
+                rep.counters.idle_timeout_secs
+            )?;
+        }
+    }
+
+    if !rep.detections.is_empty() {
+        writeln!(w, "\nDetected:")?;
+        let mut per_kind: Vec<(&str, usize)> = Vec::new();
+        for d in &rep.detections {
+            let n = match per_kind.iter_mut().find(|(k, _)| *k == d.kind()) {
+                Some((_, n)) => {
+                    *n += 1;
+                    *n
+                }
+                None => {
+                    per_kind.push((d.kind(), 1));
+                    1
+                }
+            };
+            if n <= LIST_CAP {
+                detection_text(w, d)?;
+            }
+        }
+        for (kind, n) in per_kind {
+            if n > LIST_CAP {
+                writeln!(w, "  … {} more {} detections (see --json)", n - LIST_CAP, kind.replace('_', " "))?;
+            }
+        }
+        if rep.detections_omitted > 0 {
+            writeln!(w, "  … {} more detections not kept", rep.detections_omitted)?;
+        }
+    }
+
+    let c = &rep.counters;
+    write!(
+        w,
+        "\nTracked {} TCP connection{} and {} UDP conversation{}; at most {} open at once (cap --max-flows {}).",
+        c.tcp_connections,
+        plural(c.tcp_connections),
+        c.udp_flows,
+        plural(c.udp_flows),
+        c.peak_flows,
+        c.max_flows
+    )?;
+    if c.evicted > 0 {
+        write!(w, " {} evicted because the table was full ({} of them still open).", c.evicted, c.evicted_open)?;
+    }
+    if c.expired > 0 {
+        write!(w, " {} forgotten after --flow-timeout {} s without packets.", c.expired, c.idle_timeout_secs)?;
+    }
+    if c.untracked > 0 {
+        write!(w, " {} packets could not be tracked (TCP header cut before the flags).", c.untracked)?;
+    }
+    if c.scan_pairs_dropped > 0 {
+        write!(w, " The scan detector stopped following {} source/target pairs (its own cap).", c.scan_pairs_dropped)?;
+    }
+    writeln!(w)
+}
+
+fn detection_text<W: Write + ?Sized>(w: &mut W, d: &Detection) -> io::Result<()> {
+    match d {
+        Detection::PortScan { source, target, ports, lo, hi, attempts, refused, open, unanswered, open_ports } => {
+            write!(
+                w,
+                "  port scan: {source} probed {ports} ports of {target} ({lo}–{hi}) in {attempts} attempts: \
+                 {refused} refused, {unanswered} unanswered, {open} open"
+            )?;
+            if !open_ports.is_empty() {
+                let list: Vec<String> = open_ports.iter().map(u16::to_string).collect();
+                write!(w, " ({})", list.join(", "))?;
+            }
+            writeln!(w)
+        }
+        Detection::PortReuse { client, server, after_nanos, holder, .. } => {
+            writeln!(
+                w,
+                "  port reuse: new SYN {} → {} only {} after the previous connection on this 4-tuple closed \
+                 (the {holder} was still in TIME_WAIT)",
+                sock(*client),
+                sock(*server),
+                duration_text(*after_nanos)
+            )
+        }
+        Detection::SimultaneousOpen { a, b, .. } => {
+            writeln!(w, "  simultaneous open: {} and {} sent SYNs to each other at the same time", sock(*a), sock(*b))
+        }
+        Detection::SynRetransmission { client, server, retries, gaps_us, answered, .. } => {
+            writeln!(
+                w,
+                "  SYN retransmission: {} → {}: {retries} retr{} after {}; {}",
+                sock(*client),
+                sock(*server),
+                if *retries == 1 { "y" } else { "ies" },
+                gaps(gaps_us),
+                if *answered { "answered in the end" } else { "never answered" }
+            )
+        }
+    }
+}
+
+fn duration_text(n: u64) -> String {
+    let mut s = String::new();
+    let _ = fmt_duration(&mut s, n);
+    s
+}
+
+fn json_endpoint<W: Write + ?Sized>(
+    w: &mut W,
+    e: (IpAddr, u16),
+    packets: u64,
+    bytes: u64,
+    payload: u64,
+    service: Option<&str>,
+) -> io::Result<()> {
+    w.write_all(b"{\"ip\":\"")?;
+    f::ip(w, e.0)?;
+    write!(w, "\",\"port\":{},\"port_class\":\"{}\",\"service\":", e.1, PortClass::of(e.1).as_str())?;
+    match service {
+        Some(s) => json_string(w, s)?,
+        None => w.write_all(b"null")?,
+    }
+    write!(w, ",\"packets\":{packets},\"bytes\":{bytes},\"payload_bytes\":{payload}}}")
+}
+
+fn opt_str<W: Write + ?Sized>(w: &mut W, s: Option<&str>) -> io::Result<()> {
+    match s {
+        Some(s) => json_string(w, s),
+        None => w.write_all(b"null"),
+    }
+}
+
+/// Writes one `{"type":"flow"}` record.
+pub fn write_json_flow<W: Write + ?Sized>(w: &mut W, r: &FlowRecord, o: &FlowsOptions) -> io::Result<()> {
+    let p = proto(r.proto);
+    let svc = |port| if o.services { services::name(p, port) } else { None };
+    let ty = if r.client.0.is_ipv4() { "ipv4" } else { "ipv6" };
+    write!(
+        w,
+        "{{\"type\":\"flow\",\"id\":{},\"network\":{{\"type\":\"{ty}\",\"transport\":\"{}\",\"packets\":{},\"bytes\":{}}}",
+        r.id,
+        r.proto.as_str(),
+        r.total_packets(),
+        r.total_bytes()
+    )?;
+    w.write_all(b",\"source\":")?;
+    json_endpoint(w, r.client, r.packets[0], r.bytes[0], r.payload[0], svc(r.client.1))?;
+    w.write_all(b",\"destination\":")?;
+    json_endpoint(w, r.server, r.packets[1], r.bytes[1], r.payload[1], svc(r.server.1))?;
+    w.write_all(b",\"event\":{\"start\":\"")?;
+    rfc3339(w, r.first, TsPrecision::Micro)?;
+    w.write_all(b"\",\"end\":\"")?;
+    rfc3339(w, r.last, TsPrecision::Micro)?;
+    write!(w, "\",\"duration\":{}}}", r.duration_nanos())?;
+    w.write_all(b",\"flow\":{\"outcome\":")?;
+    json_string(w, r.outcome.word())?;
+    w.write_all(b",\"detail\":")?;
+    json_string(w, &outcome_cell(r))?;
+    w.write_all(b",\"errno\":")?;
+    opt_str(w, r.outcome.errno())?;
+    w.write_all(b",\"explanation\":")?;
+    json_string(w, legend(r).1)?;
+    write!(w, ",\"roles\":\"{}\",\"mid_stream\":{}", r.roles.as_str(), r.mid_stream)?;
+    if r.proto == FlowProto::Tcp {
+        let (first_fin, reset_by) = match r.outcome {
+            FlowOutcome::Tcp(TcpOutcome::Closed { first_fin, .. } | TcpOutcome::Closing { first_fin }) => {
+                (Some(first_fin.as_str()), None)
+            }
+            FlowOutcome::Tcp(TcpOutcome::Reset { by }) => (None, Some(by.as_str())),
+            _ => (None, None),
+        };
+        let time_wait = match r.outcome {
+            FlowOutcome::Tcp(TcpOutcome::Closed { first_fin, .. }) => Some(first_fin.as_str()),
+            _ => None,
+        };
+        w.write_all(b",\"first_fin\":")?;
+        opt_str(w, first_fin)?;
+        w.write_all(b",\"time_wait\":")?;
+        opt_str(w, time_wait)?;
+        w.write_all(b",\"reset_by\":")?;
+        opt_str(w, reset_by)?;
+        if let Some((cs, ss)) = r.states {
+            write!(w, ",\"client_state\":\"{cs}\",\"server_state\":\"{ss}\"")?;
+        }
+        w.write_all(b",\"rtt_ns\":")?;
+        match r.rtt_nanos {
+            Some(n) => f::uint(w, n)?,
+            None => w.write_all(b"null")?,
+        }
+        write!(w, ",\"syn_retries\":{},\"syn_gaps_us\":[", r.syn_retries)?;
+        for (i, g) in r.syn_gaps_us.iter().enumerate() {
+            if i > 0 {
+                w.write_all(b",")?;
+            }
+            f::uint(w, *g)?;
+        }
+        write!(w, "],\"port_reuse\":{},\"simultaneous_open\":{}", r.port_reuse, r.simultaneous_open)?;
+    } else {
+        write!(w, ",\"udp_pairs\":{}", r.udp_pairs)?;
+    }
+    writeln!(w, ",\"icmp_errors\":{},\"tracking_end\":\"{}\"}}}}", r.icmp_errors, r.end.as_str())
+}
+
+/// Writes one `{"type":"detection"}` record.
+pub fn write_json_detection<W: Write + ?Sized>(w: &mut W, d: &Detection) -> io::Result<()> {
+    write!(w, "{{\"type\":\"detection\",\"kind\":\"{}\"", d.kind())?;
+    let ip_obj = |w: &mut W, key: &str, ip: IpAddr, port: Option<u16>| -> io::Result<()> {
+        write!(w, ",\"{key}\":{{\"ip\":\"")?;
+        f::ip(w, ip)?;
+        match port {
+            Some(p) => write!(w, "\",\"port\":{p}}}"),
+            None => w.write_all(b"\"}"),
+        }
+    };
+    match d {
+        Detection::PortScan { source, target, ports, lo, hi, attempts, refused, open, unanswered, open_ports } => {
+            ip_obj(w, "source", *source, None)?;
+            ip_obj(w, "destination", *target, None)?;
+            write!(
+                w,
+                ",\"ports\":{ports},\"port_range\":[{lo},{hi}],\"attempts\":{attempts},\"refused\":{refused},\
+                 \"unanswered\":{unanswered},\"open\":{open},\"open_ports\":["
+            )?;
+            for (i, p) in open_ports.iter().enumerate() {
+                write!(w, "{}{p}", if i > 0 { "," } else { "" })?;
+            }
+            w.write_all(b"]")?;
+        }
+        Detection::PortReuse { id, client, server, after_nanos, holder } => {
+            ip_obj(w, "source", client.0, Some(client.1))?;
+            ip_obj(w, "destination", server.0, Some(server.1))?;
+            write!(w, ",\"flow_id\":{id},\"after_ns\":{after_nanos},\"time_wait_holder\":\"{holder}\"")?;
+        }
+        Detection::SimultaneousOpen { id, a, b } => {
+            ip_obj(w, "source", a.0, Some(a.1))?;
+            ip_obj(w, "destination", b.0, Some(b.1))?;
+            write!(w, ",\"flow_id\":{id}")?;
+        }
+        Detection::SynRetransmission { id, client, server, retries, gaps_us, answered } => {
+            ip_obj(w, "source", client.0, Some(client.1))?;
+            ip_obj(w, "destination", server.0, Some(server.1))?;
+            write!(w, ",\"flow_id\":{id},\"retries\":{retries},\"answered\":{answered},\"gaps_us\":[")?;
+            for (i, g) in gaps_us.iter().enumerate() {
+                write!(w, "{}{g}", if i > 0 { "," } else { "" })?;
+            }
+            w.write_all(b"]")?;
+        }
+    }
+    w.write_all(b"}\n")
+}
+
+/// Writes the JSON Lines form: a flow record per connection, a detection record per detection,
+/// and one `{"type":"flow_summary"}` record with the tracker's bookkeeping.
+pub fn write_json<W: Write + ?Sized>(w: &mut W, rep: &FlowReport, o: &FlowsOptions) -> io::Result<()> {
+    for r in &rep.flows {
+        write_json_flow(w, r, o)?;
+    }
+    for d in &rep.detections {
+        write_json_detection(w, d)?;
+    }
+    let c = &rep.counters;
+    writeln!(
+        w,
+        "{{\"type\":\"flow_summary\",\"flows\":{},\"tcp_connections\":{},\"udp_flows\":{},\"peak_flows\":{},\
+         \"max_flows\":{},\"idle_timeout_secs\":{},\"evicted\":{},\"evicted_open\":{},\"expired\":{},\
+         \"untracked_packets\":{},\"omitted\":{{\"flows\":{},\"packets\":{},\"bytes\":{}}},\"detections\":{},\
+         \"detections_omitted\":{}}}",
+        rep.flows.len(),
+        c.tcp_connections,
+        c.udp_flows,
+        c.peak_flows,
+        c.max_flows,
+        c.idle_timeout_secs,
+        c.evicted,
+        c.evicted_open,
+        c.expired,
+        c.untracked,
+        rep.omitted.flows,
+        rep.omitted.packets,
+        rep.omitted.bytes,
+        rep.detections.len(),
+        rep.detections_omitted
+    )
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::model::Timestamp;
+    use crate::model::flow::{Omitted, RoleRule, TcpState, TrackerCounters};
+
+    fn rec(outcome: FlowOutcome) -> FlowRecord {
+        FlowRecord {
+            id: 1,
+            proto: FlowProto::Tcp,
+            client: ([192, 168, 1, 10].into(), 52341),
+            server: ([142, 250, 185, 78].into(), 443),
+            roles: RoleRule::Syn,
+            first: Timestamp { secs: 1_795_459_097, nanos: 686_702_000 },
+            last: Timestamp { secs: 1_795_459_097, nanos: 696_902_000 },
+            packets: [6, 4],
+            bytes: [1800, 1300],
+            payload: [26, 27],
+            rtt_nanos: Some(41_000),
+            outcome,
+            states: Some((TcpState::TimeWait, TcpState::Closed)),
+            mid_stream: false,
+            syn_gaps_us: Default::default(),
+            syn_retries: 0,
+            port_reuse: false,
+            simultaneous_open: false,
+            udp_pairs: 0,
+            icmp_errors: 0,
+            end: FlowEnd::EndOfInput,
+        }
+    }
+
+    #[test]
+    fn table_row_and_explanation() {
+        let rep = FlowReport {
+            flows: vec![rec(FlowOutcome::Tcp(TcpOutcome::Closed { first_fin: Side::Client, way: 4 }))],
+            omitted: Omitted::default(),
+            detections: vec![],
+            detections_omitted: 0,
+            counters: TrackerCounters { tcp_connections: 1, peak_flows: 1, max_flows: 100_000, ..Default::default() },
+        };
+        let mut v = Vec::new();
+        write_text(&mut v, &rep, &FlowsOptions::default()).unwrap();
+        let s = String::from_utf8(v).unwrap();
+        assert!(
+            s.contains("TCP    192.168.1.10:52341  142.250.185.78:443  https    closed (client first)       10  3.1 kB  41µs   10.20ms\n"),
+            "{s}"
+        );
+        assert!(
+            s.contains("closed (client first): the client sent the first FIN, so the client holds TIME_WAIT"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn json_flow_record_uses_ecs_names_and_numbers() {
+        let r = rec(FlowOutcome::Tcp(TcpOutcome::Refused));
+        let mut v = Vec::new();
+        write_json_flow(&mut v, &r, &FlowsOptions::default()).unwrap();
+        let s = String::from_utf8(v).unwrap();
+        assert!(s.starts_with("{\"type\":\"flow\",\"id\":1,\"network\":{\"type\":\"ipv4\",\"transport\":\"tcp\",\"packets\":10,\"bytes\":3100}"), "{s}");
+        assert!(s.contains("\"source\":{\"ip\":\"192.168.1.10\",\"port\":52341,\"port_class\":\"dynamic\""), "{s}");
+        assert!(s.contains("\"destination\":{\"ip\":\"142.250.185.78\",\"port\":443,\"port_class\":\"well-known\",\"service\":\"https\""), "{s}");
+        assert!(s.contains("\"outcome\":\"refused\""), "{s}");
+        assert!(s.contains("\"errno\":\"ECONNREFUSED\""), "{s}");
+        assert!(s.contains("\"duration\":10200000"), "{s}");
+        assert!(s.ends_with("}\n"));
+    }
+}

@@ -1,0 +1,570 @@
+//! `--ladder`: each TCP connection as a ladder diagram, with both sides' states as they change.
+//!
+//! ```text
+//! TCP 192.168.1.10:52341 (client, ephemeral) ⇄ 142.250.185.78:443 (server, https)
+//!   +0.000000  ──SYN seq 0──────────────────▶   client SYN_SENT
+//!   +0.000022  ◀──SYN,ACK seq 0 ack 1────────   server SYN_RCVD
+//!   +0.000041  ──ACK ack 1──────────────────▶   established (rtt 41µs)
+//!   +0.000090  ──PSH,ACK 1:27 (26 B)────────▶
+//!   …
+//!   +0.010200  ──ACK ack 28─────────────────▶   closed (4-way, 10 packets, 3.1 kB) · client TIME_WAIT, server CLOSED
+//! ```
+//!
+//! The view keeps the steps of each open connection (from the tracker's [`ConnNote`], so it
+//! needs no state machine of its own) and prints a connection's ladder as soon as it ends (last
+//! ACK of the close, RST, refusal); connections still open are printed when the input ends (or
+//! on Ctrl-C), or when they go idle or the view holds too many. Memory is bounded: at most
+//! `head_steps + tail_steps` steps are kept per connection (the middle is elided and counted),
+//! and at most `max_open` connections at once. UDP and other non-TCP packets are not drawn; a
+//! one-line note at the end counts them.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::net::IpAddr;
+
+use super::PacketView;
+use super::fmt as f;
+use super::line::icmp_name;
+use crate::model::flow::{
+    ConnNote, PacketNote, RoleRule, TcpEvent, TcpOutcome, TcpState, fmt_bytes, fmt_duration, is_ephemeral,
+};
+use crate::model::{IcmpInfo, Packet, Timestamp, Transport, tcp_flags};
+use crate::services::{self, Proto};
+
+/// Width of an arrow, heads and shafts included.
+const ARROW: usize = 30;
+
+/// What the ladder shows and how much it keeps.
+#[derive(Clone, Copy, Debug)]
+pub struct LadderOptions {
+    /// Service names (off with `-nn`).
+    pub services: bool,
+    /// Raw sequence numbers (`-S`) instead of relative ones.
+    pub absolute_seq: bool,
+    /// Most connections kept open at once (`--max-flows`).
+    pub max_open: usize,
+    /// Seconds without packets after which an open connection's ladder is printed and dropped.
+    pub idle_timeout_secs: u64,
+    /// Steps kept from the start of a connection.
+    pub head_steps: usize,
+    /// Steps kept from the end of a connection.
+    pub tail_steps: usize,
+}
+
+impl Default for LadderOptions {
+    fn default() -> Self {
+        LadderOptions {
+            services: true,
+            absolute_seq: false,
+            max_open: 100_000,
+            idle_timeout_secs: 300,
+            head_steps: 40,
+            tail_steps: 12,
+        }
+    }
+}
+
+/// Why a ladder is printed before its connection ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cut {
+    EndOfInput,
+    Idle,
+    TooMany,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Step {
+    ts: Timestamp,
+    from_client: bool,
+    flags: u16,
+    seq: Option<u32>,
+    ack: Option<u32>,
+    len: u32,
+    event: Option<TcpEvent>,
+    client_now: Option<TcpState>,
+    server_now: Option<TcpState>,
+    /// The connection ended here: its outcome, packets and bytes.
+    end: Option<(TcpOutcome, u64, u64)>,
+}
+
+#[derive(Debug)]
+struct Ladder {
+    client: (IpAddr, u16),
+    server: (IpAddr, u16),
+    roles: RoleRule,
+    first: Timestamp,
+    last: Timestamp,
+    head: Vec<Step>,
+    tail: VecDeque<Step>,
+    elided: u64,
+    states: (TcpState, TcpState),
+    note: ConnNote,
+}
+
+/// The ladder view.
+#[derive(Debug)]
+pub struct LadderView {
+    opts: LadderOptions,
+    open: HashMap<u64, Ladder>,
+    clock: Timestamp,
+    next_sweep: i64,
+    printed: u64,
+    udp: u64,
+    icmp: u64,
+    other: u64,
+    after_end: u64,
+}
+
+impl LadderView {
+    /// A ladder view with these options.
+    pub fn new(opts: LadderOptions) -> LadderView {
+        LadderView {
+            opts: LadderOptions { max_open: opts.max_open.max(1), ..opts },
+            open: HashMap::new(),
+            clock: Timestamp { secs: i64::MIN, nanos: 0 },
+            next_sweep: i64::MIN,
+            printed: 0,
+            udp: 0,
+            icmp: 0,
+            other: 0,
+            after_end: 0,
+        }
+    }
+
+    fn service(&self, port: u16) -> Option<&'static str> {
+        if self.opts.services { services::name(Proto::Tcp, port) } else { None }
+    }
+
+    fn print(&mut self, w: &mut dyn Write, l: &Ladder, cut: Option<Cut>) -> io::Result<()> {
+        if self.printed > 0 {
+            w.write_all(b"\n")?;
+        }
+        self.printed += 1;
+        w.write_all(b"TCP ")?;
+        f::socket(w, l.client.0, l.client.1)?;
+        w.write_all(if is_ephemeral(l.client.1) { b" (client, ephemeral)" } else { b" (client)" })?;
+        w.write_all(" ⇄ ".as_bytes())?;
+        f::socket(w, l.server.0, l.server.1)?;
+        match self.service(l.server.1) {
+            Some(n) => writeln!(w, " (server, {n})")?,
+            None => writeln!(w, " (server)")?,
+        }
+        if l.roles != RoleRule::Syn {
+            writeln!(w, "  (no SYN seen: {})", l.roles.explain())?;
+        }
+        let offset = |s: &Step| -> String {
+            let n = s.ts.nanos_since(l.first);
+            let sign = if n < 0 { "-" } else { "+" };
+            let n = n.unsigned_abs();
+            format!("{sign}{}.{:06}", n / 1_000_000_000, (n % 1_000_000_000) / 1_000)
+        };
+        let width = l.head.iter().chain(l.tail.iter()).map(|s| offset(s).len()).max().unwrap_or(9);
+        for s in &l.head {
+            self.step(w, s, &offset(s), width, l)?;
+        }
+        if l.elided > 0 {
+            writeln!(w, "  {:>width$}  ({} packet{} not drawn)", "…", l.elided, if l.elided == 1 { "" } else { "s" })?;
+        }
+        for s in &l.tail {
+            self.step(w, s, &offset(s), width, l)?;
+        }
+        if let Some(cut) = cut {
+            let why = match cut {
+                Cut::EndOfInput => "end of capture".to_string(),
+                Cut::Idle => format!("no packets for {} s, no longer drawn", self.opts.idle_timeout_secs),
+                Cut::TooMany => format!("more than {} open connections, no longer drawn", self.opts.max_open),
+            };
+            writeln!(w, "  ({why}: {})", open_summary(&l.note, l.server.1))?;
+        }
+        Ok(())
+    }
+
+    fn step(&self, w: &mut dyn Write, s: &Step, offset: &str, width: usize, l: &Ladder) -> io::Result<()> {
+        let mut label = String::new();
+        let _ = flags_text(&mut label, s.flags);
+        if s.len > 0 {
+            if let Some(seq) = s.seq {
+                let _ = write!(label, " {seq}:{}", seq.wrapping_add(s.len));
+            }
+            let _ = write!(label, " ({} B)", s.len);
+        } else {
+            if s.flags & (tcp_flags::SYN | tcp_flags::FIN | tcp_flags::RST) != 0 {
+                if let Some(seq) = s.seq {
+                    let _ = write!(label, " seq {seq}");
+                }
+            }
+            if s.flags & tcp_flags::ACK != 0 {
+                if let Some(ack) = s.ack {
+                    let _ = write!(label, " ack {ack}");
+                }
+            }
+        }
+        let n = label.chars().count();
+        let fill = ARROW.saturating_sub(3 + n).max(1);
+        write!(w, "  {offset:>width$}  ")?;
+        if s.from_client {
+            write!(w, "──{label}{}▶", "─".repeat(fill))?;
+        } else {
+            write!(w, "◀──{label}{}", "─".repeat(fill))?;
+        }
+        let text = annotation(s, l.server.1);
+        if !text.is_empty() {
+            write!(w, "   {text}")?;
+        }
+        w.write_all(b"\n")
+    }
+
+    fn sweep(&mut self, w: &mut dyn Write) -> io::Result<()> {
+        let idle = i128::from(self.opts.idle_timeout_secs.max(1)) * 1_000_000_000;
+        let now = self.clock;
+        let mut ids: Vec<u64> =
+            self.open.iter().filter(|(_, l)| now.nanos_since(l.last) >= idle).map(|(k, _)| *k).collect();
+        ids.sort_unstable();
+        for id in ids {
+            if let Some(l) = self.open.remove(&id) {
+                self.print(w, &l, Some(Cut::Idle))?;
+            }
+        }
+        self.next_sweep = now.secs.saturating_add((self.opts.idle_timeout_secs / 4).max(1) as i64);
+        Ok(())
+    }
+
+    fn evict_oldest(&mut self, w: &mut dyn Write) -> io::Result<()> {
+        let oldest = self.open.iter().min_by_key(|(id, l)| (l.last, **id)).map(|(id, _)| *id);
+        if let Some(l) = oldest.and_then(|id| self.open.remove(&id)) {
+            self.print(w, &l, Some(Cut::TooMany))?;
+        }
+        Ok(())
+    }
+}
+
+fn flags_text(s: &mut String, fl: u16) -> std::fmt::Result {
+    let mut first = true;
+    for (bit, name) in tcp_flags::NAMES {
+        if fl & bit != 0 {
+            if !first {
+                s.push(',');
+            }
+            s.push_str(name);
+            first = false;
+        }
+    }
+    if first {
+        s.push_str("none");
+    }
+    Ok(())
+}
+
+fn size(packets: u64, bytes: u64) -> String {
+    let mut s = format!("{packets} packet{}, ", if packets == 1 { "" } else { "s" });
+    let _ = fmt_bytes(&mut s, bytes);
+    s
+}
+
+fn icmp_words(v6: bool, icmp_type: u8, code: u8) -> String {
+    let info = IcmpInfo { v6, icmp_type, code, echo: None, quoted: None };
+    icmp_name(&info).map(str::to_string).unwrap_or_else(|| format!("type {icmp_type} code {code}"))
+}
+
+/// The text after a step's arrow.
+fn annotation(s: &Step, server_port: u16) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut states = true;
+    if let Some((outcome, packets, bytes)) = s.end {
+        match outcome {
+            TcpOutcome::Closed { way, .. } => parts.push(format!("closed ({way}-way, {})", size(packets, bytes))),
+            TcpOutcome::Reset { by } => {
+                states = false;
+                parts.push(format!("reset by {by} ({} sees ECONNRESET; {})", by.peer(), size(packets, bytes)));
+            }
+            TcpOutcome::Refused => {
+                states = false;
+                parts.push(format!("refused: nothing listens on port {server_port} (ECONNREFUSED)"));
+            }
+            other => parts.push(other.word().to_string()),
+        }
+    } else {
+        match s.event {
+            Some(TcpEvent::Established { rtt_nanos }) => {
+                states = false;
+                let mut t = String::from("established");
+                if let Some(n) = rtt_nanos {
+                    t.push_str(" (rtt ");
+                    let _ = fmt_duration(&mut t, n);
+                    t.push(')');
+                }
+                parts.push(t);
+            }
+            Some(TcpEvent::SynRetry { n, after_nanos }) => {
+                let mut t = format!("SYN retry {n} after ");
+                let _ = fmt_duration(&mut t, after_nanos);
+                parts.push(t);
+            }
+            Some(TcpEvent::PortReuse) => parts.push("port reuse: the 4-tuple was still in TIME_WAIT".to_string()),
+            Some(TcpEvent::SimultaneousOpen) => parts.push("simultaneous open".to_string()),
+            _ => {}
+        }
+    }
+    if states {
+        let mut t = String::new();
+        if let Some(c) = s.client_now {
+            let _ = write!(t, "client {c}");
+        }
+        if let Some(sv) = s.server_now {
+            if !t.is_empty() {
+                t.push_str(", ");
+            }
+            let _ = write!(t, "server {sv}");
+        }
+        if !t.is_empty() {
+            parts.push(t);
+        }
+    }
+    parts.join(" · ")
+}
+
+/// How a connection stood when its ladder was printed without an ending.
+fn open_summary(n: &ConnNote, server_port: u16) -> String {
+    let size = size(n.packets, n.bytes);
+    match n.outcome {
+        TcpOutcome::NoAnswer { syns } => format!(
+            "no answer to {syns} SYN{}: connect() gives up with ETIMEDOUT; port {server_port} is probably filtered",
+            if syns == 1 { "" } else { "s" }
+        ),
+        TcpOutcome::HalfOpen => format!("half-open: the SYN,ACK was never acknowledged ({size})"),
+        TcpOutcome::Established => format!("still established ({size})"),
+        TcpOutcome::MidStream => format!("still open, capture started mid-stream ({size})"),
+        TcpOutcome::Closing { first_fin } => {
+            format!("closing: the {first_fin} sent FIN, the close did not finish ({size})")
+        }
+        TcpOutcome::Unreachable { v6, icmp_type, code } => format!(
+            "unreachable: ICMP{} {} ({})",
+            if v6 { "v6" } else { "" },
+            icmp_words(v6, icmp_type, code),
+            n.outcome.errno().unwrap_or("-")
+        ),
+        other => format!("{} ({size})", other.word()),
+    }
+}
+
+impl PacketView for LadderView {
+    fn packet(&mut self, w: &mut dyn Write, pkt: &Packet<'_>, note: &PacketNote) -> io::Result<()> {
+        let (Some(c), Transport::Tcp(t), Some((src, dst))) = (note.conn, &pkt.transport, pkt.net.addrs()) else {
+            match pkt.transport {
+                Transport::Udp(_) => self.udp += 1,
+                Transport::Icmp(_) => self.icmp += 1,
+                _ => self.other += 1,
+            }
+            return Ok(());
+        };
+        if pkt.ts > self.clock {
+            self.clock = pkt.ts;
+            if self.clock.secs >= self.next_sweep {
+                self.sweep(w)?;
+            }
+        }
+        if !self.open.contains_key(&c.id) {
+            if c.outcome.is_final() && !c.ended {
+                // A straggler after the end (an ACK after a RST, a repeated FIN): already drawn.
+                self.after_end += 1;
+                return Ok(());
+            }
+            if self.open.len() >= self.opts.max_open {
+                self.evict_oldest(w)?;
+            }
+            let (me, peer) = ((src, t.src_port), (dst, t.dst_port));
+            let (client, server) = if c.from_client { (me, peer) } else { (peer, me) };
+            let handshake = matches!(c.roles, RoleRule::Syn | RoleRule::SynAck);
+            let states =
+                if handshake { (TcpState::Closed, TcpState::Listen) } else { (c.client_state, c.server_state) };
+            self.open.insert(
+                c.id,
+                Ladder {
+                    client,
+                    server,
+                    roles: c.roles,
+                    first: pkt.ts,
+                    last: pkt.ts,
+                    head: Vec::new(),
+                    tail: VecDeque::new(),
+                    elided: 0,
+                    states,
+                    note: c,
+                },
+            );
+        }
+        let opts = self.opts;
+        let Some(l) = self.open.get_mut(&c.id) else { return Ok(()) };
+        let (seq, ack) = if opts.absolute_seq { (t.seq, t.ack) } else { (note.rel_seq, note.rel_ack) };
+        let step = Step {
+            ts: pkt.ts,
+            from_client: c.from_client,
+            flags: t.flags.unwrap_or(0),
+            seq,
+            ack,
+            len: t.payload_len,
+            event: note.event,
+            client_now: (c.client_state != l.states.0).then_some(c.client_state),
+            server_now: (c.server_state != l.states.1).then_some(c.server_state),
+            end: c.ended.then_some((c.outcome, c.packets, c.bytes)),
+        };
+        l.states = (c.client_state, c.server_state);
+        l.note = c;
+        if pkt.ts > l.last {
+            l.last = pkt.ts;
+        }
+        if l.head.len() < opts.head_steps {
+            l.head.push(step);
+        } else if opts.tail_steps > 0 {
+            if l.tail.len() >= opts.tail_steps {
+                l.tail.pop_front();
+                l.elided += 1;
+            }
+            l.tail.push_back(step);
+        } else {
+            l.elided += 1;
+        }
+        if c.ended {
+            if let Some(l) = self.open.remove(&c.id) {
+                self.print(w, &l, None)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, w: &mut dyn Write) -> io::Result<()> {
+        let mut ids: Vec<u64> = self.open.keys().copied().collect();
+        ids.sort_unstable();
+        for id in ids {
+            if let Some(l) = self.open.remove(&id) {
+                self.print(w, &l, Some(Cut::EndOfInput))?;
+            }
+        }
+        let not_drawn = self.udp + self.icmp + self.other;
+        if not_drawn > 0 {
+            if self.printed > 0 {
+                w.write_all(b"\n")?;
+            }
+            writeln!(
+                w,
+                "({not_drawn} packet{} not drawn because the ladder shows TCP only: UDP {}, ICMP {}, other {}; \
+                 --flows lists UDP conversations)",
+                if not_drawn == 1 { " was" } else { "s were" },
+                self.udp,
+                self.icmp,
+                self.other
+            )?;
+        } else if self.printed == 0 {
+            writeln!(w, "(no TCP connections to draw)")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::decode::decode;
+    use crate::flow::{Tracker, TrackerConfig};
+    use crate::model::{Frame, LinkType, TsPrecision};
+
+    /// Raw-IP IPv4 TCP segment 10.0.0.1:`sp` ⇄ 10.0.0.2:`dp`.
+    fn seg(sp: u16, dp: u16, flags: u8, seq: u32, ack: u32, len: usize) -> Vec<u8> {
+        let (src, dst) = if sp > dp { ([10, 0, 0, 1], [10, 0, 0, 2]) } else { ([10, 0, 0, 2], [10, 0, 0, 1]) };
+        let total = (40 + len) as u16;
+        let mut v = vec![0x45, 0, (total >> 8) as u8, total as u8, 0, 1, 0x40, 0, 64, 6, 0, 0];
+        v.extend_from_slice(&src);
+        v.extend_from_slice(&dst);
+        v.extend_from_slice(&sp.to_be_bytes());
+        v.extend_from_slice(&dp.to_be_bytes());
+        v.extend_from_slice(&seq.to_be_bytes());
+        v.extend_from_slice(&ack.to_be_bytes());
+        v.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+        v.resize(v.len() + len, 0);
+        v
+    }
+
+    struct Feed {
+        t: Tracker,
+        v: LadderView,
+        out: Vec<u8>,
+        n: u64,
+    }
+
+    impl Feed {
+        fn new(opts: LadderOptions) -> Feed {
+            Feed { t: Tracker::new(TrackerConfig::default()), v: LadderView::new(opts), out: Vec::new(), n: 0 }
+        }
+
+        fn feed(&mut self, bytes: &[u8], secs: i64, micros: u64) {
+            self.n += 1;
+            let frame = Frame {
+                ts: Timestamp::new(secs, micros * 1_000),
+                len: bytes.len() as u32,
+                linktype: LinkType::RAW,
+                data: bytes,
+                interface: 0,
+                precision: TsPrecision::Micro,
+            };
+            let pkt = decode(&frame, self.n);
+            let note = self.t.observe(&pkt);
+            self.v.packet(&mut self.out, &pkt, &note).unwrap();
+        }
+
+        fn text(mut self) -> String {
+            self.v.finish(&mut self.out).unwrap();
+            String::from_utf8(self.out).unwrap()
+        }
+    }
+
+    const SYN: u8 = 0x02;
+    const ACK: u8 = 0x10;
+    const FIN: u8 = 0x01;
+    const PSH: u8 = 0x08;
+
+    #[test]
+    fn long_connections_keep_head_and_tail_and_count_the_rest() {
+        let mut f = Feed::new(LadderOptions { head_steps: 4, tail_steps: 3, ..LadderOptions::default() });
+        f.feed(&seg(50000, 80, SYN, 0, 0, 0), 1, 0);
+        f.feed(&seg(80, 50000, SYN | ACK, 0, 1, 0), 1, 10);
+        f.feed(&seg(50000, 80, ACK, 1, 1, 0), 1, 20);
+        for i in 0..100u32 {
+            f.feed(&seg(50000, 80, PSH | ACK, 1 + i * 10, 1, 10), 1, 100 + u64::from(i));
+        }
+        f.feed(&seg(50000, 80, FIN | ACK, 1001, 1, 0), 2, 0);
+        f.feed(&seg(80, 50000, FIN | ACK, 1, 1002, 0), 2, 10);
+        f.feed(&seg(50000, 80, ACK, 1002, 2, 0), 2, 20);
+        let s = f.text();
+        let lines: Vec<&str> = s.lines().collect();
+        assert_eq!(lines.len(), 1 + 4 + 1 + 3, "{s}");
+        assert_eq!(lines[5], "          …  (99 packets not drawn)", "{s}");
+        assert!(lines[6].ends_with("  +1.000000  ──FIN,ACK seq 1001 ack 1─────▶   client FIN_WAIT_1"), "{s}");
+        assert!(lines[7].ends_with("◀──FIN,ACK seq 1 ack 1002─────   client FIN_WAIT_2, server LAST_ACK"), "{s}");
+        assert!(lines[8].ends_with("closed (3-way, 106 packets, 5.2 kB) · client TIME_WAIT, server CLOSED"), "{s}");
+    }
+
+    #[test]
+    fn too_many_open_connections_print_the_oldest_early() {
+        let mut f = Feed::new(LadderOptions { max_open: 2, ..LadderOptions::default() });
+        for (i, port) in [50001u16, 50002, 50003].into_iter().enumerate() {
+            f.feed(&seg(port, 443, SYN, 0, 0, 0), 1, i as u64);
+        }
+        let s = f.text();
+        let first = s.find("50001").unwrap();
+        assert!(s[first..].contains("(more than 2 open connections, no longer drawn: no answer to 1 SYN"), "{s}");
+        assert_eq!(s.matches("(end of capture: no answer to 1 SYN").count(), 2, "{s}");
+    }
+
+    #[test]
+    fn stragglers_after_the_end_start_no_new_ladder() {
+        let mut f = Feed::new(LadderOptions::default());
+        f.feed(&seg(50000, 22, SYN, 0, 0, 0), 1, 0);
+        f.feed(&seg(22, 50000, 0x14, 0, 1, 0), 1, 5);
+        f.feed(&seg(50000, 22, ACK, 1, 1, 0), 1, 9);
+        let s = f.text();
+        assert_eq!(s.matches("TCP 10.0.0.1:50000").count(), 1, "{s}");
+        assert!(s.contains("refused: nothing listens on port 22 (ECONNREFUSED)"), "{s}");
+    }
+}

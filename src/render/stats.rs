@@ -1,0 +1,358 @@
+//! `--stats`: packet counts per transport, per server port, per service, per port class, and the
+//! busiest sockets, as a text report or one `{"type":"stats"}` JSON record.
+//!
+//! The tracker counts raw numbers per port (as the server's port and as the client's); this
+//! module adds the names and classes from the service registry, so the counting stays pure and
+//! the registry is read in one place.
+
+use std::io::{self, Write};
+
+use super::fmt as f;
+use super::json::string as json_string;
+use crate::model::flow::{Count, FlowProto, PortCount, StatsReport, bytes_string};
+use crate::services::{self, PortClass, Proto};
+
+/// Rows listed per table in the text report.
+pub const TOP: usize = 20;
+/// Ports listed in the JSON record.
+pub const JSON_PORTS: usize = 100;
+
+/// What the report shows.
+#[derive(Clone, Copy, Debug)]
+pub struct StatsOptions {
+    /// Service names (off with `-nn`).
+    pub services: bool,
+}
+
+impl Default for StatsOptions {
+    fn default() -> Self {
+        StatsOptions { services: true }
+    }
+}
+
+fn proto(p: FlowProto) -> Proto {
+    match p {
+        FlowProto::Tcp => Proto::Tcp,
+        FlowProto::Udp => Proto::Udp,
+    }
+}
+
+fn add(a: &mut Count, b: Count) {
+    a.packets = a.packets.saturating_add(b.packets);
+    a.bytes = a.bytes.saturating_add(b.bytes);
+}
+
+/// Counts grouped for printing.
+struct Grouped<'a> {
+    /// Server ports, busiest first.
+    ports: Vec<&'a PortCount>,
+    /// Service name (of the server port) → counts, busiest first.
+    services: Vec<(&'static str, FlowProto, Count)>,
+    /// Per class: (ports seen as server, packets as server, ports seen as client, packets as client).
+    classes: [(PortClass, u64, Count, u64, Count); 3],
+}
+
+fn group<'a>(rep: &'a StatsReport, o: &StatsOptions) -> Grouped<'a> {
+    let mut ports: Vec<&PortCount> = rep.ports.iter().filter(|p| p.as_server.packets > 0).collect();
+    ports.sort_by(|a, b| b.as_server.packets.cmp(&a.as_server.packets).then((a.proto, a.port).cmp(&(b.proto, b.port))));
+    let mut svc: Vec<(&'static str, FlowProto, Count)> = Vec::new();
+    if o.services {
+        for p in &ports {
+            if let Some(name) = services::name(proto(p.proto), p.port) {
+                match svc.iter_mut().find(|(n, pr, _)| *n == name && *pr == p.proto) {
+                    Some((_, _, c)) => add(c, p.as_server),
+                    None => svc.push((name, p.proto, p.as_server)),
+                }
+            }
+        }
+    }
+    svc.sort_by(|a, b| b.2.packets.cmp(&a.2.packets).then(a.0.cmp(b.0)));
+    let mut classes = [PortClass::WellKnown, PortClass::Registered, PortClass::Dynamic]
+        .map(|c| (c, 0u64, Count::default(), 0u64, Count::default()));
+    for p in &rep.ports {
+        let class = PortClass::of(p.port);
+        if let Some(row) = classes.iter_mut().find(|r| r.0 == class) {
+            if p.as_server.packets > 0 {
+                row.1 += 1;
+                add(&mut row.2, p.as_server);
+            }
+            if p.as_client.packets > 0 {
+                row.3 += 1;
+                add(&mut row.4, p.as_client);
+            }
+        }
+    }
+    Grouped { ports, services: svc, classes }
+}
+
+fn table<W: Write + ?Sized>(w: &mut W, head: &[&str], right: &[bool], rows: &[Vec<String>]) -> io::Result<()> {
+    let mut widths: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (wd, c) in widths.iter_mut().zip(r) {
+            *wd = (*wd).max(c.chars().count());
+        }
+    }
+    let n = head.len();
+    let line = |w: &mut W, cells: &mut dyn Iterator<Item = &str>| -> io::Result<()> {
+        w.write_all(b"  ")?;
+        for (i, ((c, wd), r)) in cells.zip(widths.iter()).zip(right).enumerate() {
+            if i > 0 {
+                w.write_all(b"  ")?;
+            }
+            let fill = wd.saturating_sub(c.chars().count());
+            if *r {
+                write!(w, "{:fill$}{c}", "")?;
+            } else if i + 1 == n {
+                w.write_all(c.as_bytes())?;
+            } else {
+                write!(w, "{c}{:fill$}", "")?;
+            }
+        }
+        w.write_all(b"\n")
+    };
+    line(w, &mut head.iter().copied())?;
+    for r in rows {
+        line(w, &mut r.iter().map(String::as_str))?;
+    }
+    Ok(())
+}
+
+fn count_str(c: Count) -> [String; 2] {
+    [c.packets.to_string(), bytes_string(c.bytes)]
+}
+
+/// Writes the text report.
+pub fn write_text<W: Write + ?Sized>(w: &mut W, rep: &StatsReport, o: &StatsOptions) -> io::Result<()> {
+    let g = group(rep, o);
+    writeln!(
+        w,
+        "Packets: {} ({}): TCP {}, UDP {}, ICMP {}, other {}",
+        rep.total.packets,
+        bytes_string(rep.total.bytes),
+        rep.tcp.packets,
+        rep.udp.packets,
+        rep.icmp.packets,
+        rep.other.packets
+    )?;
+    if rep.ports.is_empty() {
+        return writeln!(w, "  (no TCP or UDP packets, so no ports)");
+    }
+
+    writeln!(w, "\nServer ports (each TCP/UDP packet counts once, for the port of the side that serves):")?;
+    let rows: Vec<Vec<String>> = g
+        .ports
+        .iter()
+        .take(TOP)
+        .map(|p| {
+            let [pk, by] = count_str(p.as_server);
+            let name = if o.services { services::name(proto(p.proto), p.port) } else { None };
+            vec![
+                p.port.to_string(),
+                p.proto.as_str().to_string(),
+                PortClass::of(p.port).as_str().to_string(),
+                name.unwrap_or("-").to_string(),
+                pk,
+                by,
+            ]
+        })
+        .collect();
+    table(
+        w,
+        &["PORT", "PROTO", "CLASS", "SERVICE", "PACKETS", "BYTES"],
+        &[true, false, false, false, true, true],
+        &rows,
+    )?;
+    if g.ports.len() > TOP {
+        writeln!(w, "  … {} more server ports", g.ports.len() - TOP)?;
+    }
+
+    if o.services {
+        writeln!(w, "\nServices (by the server port's IANA name):")?;
+        if g.services.is_empty() {
+            writeln!(w, "  (no server port has a registered name)")?;
+        } else {
+            let rows: Vec<Vec<String>> = g
+                .services
+                .iter()
+                .take(TOP)
+                .map(|(n, p, c)| {
+                    let [pk, by] = count_str(*c);
+                    vec![n.to_string(), p.as_str().to_string(), pk, by]
+                })
+                .collect();
+            table(w, &["SERVICE", "PROTO", "PACKETS", "BYTES"], &[false, false, true, true], &rows)?;
+        }
+    }
+
+    writeln!(w, "\nPort classes (RFC 6335):")?;
+    let rows: Vec<Vec<String>> = g
+        .classes
+        .iter()
+        .map(|(c, sp, sc, cp, cc)| {
+            let (lo, hi) = c.range();
+            vec![
+                c.as_str().to_string(),
+                format!("{lo}–{hi}"),
+                sp.to_string(),
+                sc.packets.to_string(),
+                cp.to_string(),
+                cc.packets.to_string(),
+            ]
+        })
+        .collect();
+    table(
+        w,
+        &["CLASS", "RANGE", "SERVER PORTS", "PACKETS", "CLIENT PORTS", "PACKETS"],
+        &[false, false, true, true, true, true],
+        &rows,
+    )?;
+
+    writeln!(
+        w,
+        "\nTop sockets (both ends of every packet count){}:",
+        if rep.sockets_approximate { " — approximate: rarely seen sockets were dropped to bound memory" } else { "" }
+    )?;
+    let rows: Vec<Vec<String>> = rep
+        .sockets
+        .iter()
+        .take(TOP)
+        .map(|s| {
+            let [pk, by] = count_str(s.count);
+            let name = if o.services { services::name(proto(s.proto), s.port) } else { None };
+            vec![f::socket_string(s.ip, s.port), s.proto.as_str().to_string(), name.unwrap_or("-").to_string(), pk, by]
+        })
+        .collect();
+    table(w, &["SOCKET", "PROTO", "SERVICE", "PACKETS", "BYTES"], &[false, false, false, true, true], &rows)
+}
+
+fn count_json<W: Write + ?Sized>(w: &mut W, c: Count) -> io::Result<()> {
+    write!(w, "{{\"packets\":{},\"bytes\":{}}}", c.packets, c.bytes)
+}
+
+/// Writes the `{"type":"stats"}` record (one line).
+pub fn write_json<W: Write + ?Sized>(w: &mut W, rep: &StatsReport, o: &StatsOptions) -> io::Result<()> {
+    let g = group(rep, o);
+    w.write_all(b"{\"type\":\"stats\",\"packets\":")?;
+    f::uint(w, rep.total.packets)?;
+    w.write_all(b",\"bytes\":")?;
+    f::uint(w, rep.total.bytes)?;
+    w.write_all(b",\"network\":{\"tcp\":")?;
+    count_json(w, rep.tcp)?;
+    w.write_all(b",\"udp\":")?;
+    count_json(w, rep.udp)?;
+    w.write_all(b",\"icmp\":")?;
+    count_json(w, rep.icmp)?;
+    w.write_all(b",\"other\":")?;
+    count_json(w, rep.other)?;
+    write!(w, "}},\"server_ports_seen\":{},\"ports\":[", g.ports.len())?;
+    for (i, p) in g.ports.iter().take(JSON_PORTS).enumerate() {
+        if i > 0 {
+            w.write_all(b",")?;
+        }
+        write!(
+            w,
+            "{{\"transport\":\"{}\",\"port\":{},\"port_class\":\"{}\",\"service\":",
+            p.proto.as_str(),
+            p.port,
+            PortClass::of(p.port).as_str()
+        )?;
+        match if o.services { services::name(proto(p.proto), p.port) } else { None } {
+            Some(n) => json_string(w, n)?,
+            None => w.write_all(b"null")?,
+        }
+        w.write_all(b",\"as_server\":")?;
+        count_json(w, p.as_server)?;
+        w.write_all(b",\"as_client\":")?;
+        count_json(w, p.as_client)?;
+        w.write_all(b"}")?;
+    }
+    w.write_all(b"],\"services\":[")?;
+    for (i, (n, p, c)) in g.services.iter().enumerate() {
+        if i > 0 {
+            w.write_all(b",")?;
+        }
+        w.write_all(b"{\"name\":")?;
+        json_string(w, n)?;
+        write!(w, ",\"transport\":\"{}\",\"packets\":{},\"bytes\":{}}}", p.as_str(), c.packets, c.bytes)?;
+    }
+    w.write_all(b"],\"port_classes\":[")?;
+    for (i, (c, sp, sc, cp, cc)) in g.classes.iter().enumerate() {
+        if i > 0 {
+            w.write_all(b",")?;
+        }
+        let (lo, hi) = c.range();
+        write!(w, "{{\"class\":\"{}\",\"range\":[{lo},{hi}],\"server_ports\":{sp},\"as_server\":", c.as_str())?;
+        count_json(w, *sc)?;
+        write!(w, ",\"client_ports\":{cp},\"as_client\":")?;
+        count_json(w, *cc)?;
+        w.write_all(b"}")?;
+    }
+    w.write_all(b"],\"sockets\":[")?;
+    for (i, s) in rep.sockets.iter().enumerate() {
+        if i > 0 {
+            w.write_all(b",")?;
+        }
+        write!(w, "{{\"transport\":\"{}\",\"ip\":\"", s.proto.as_str())?;
+        f::ip(w, s.ip)?;
+        write!(w, "\",\"port\":{},\"packets\":{},\"bytes\":{}}}", s.port, s.count.packets, s.count.bytes)?;
+    }
+    writeln!(w, "],\"sockets_approximate\":{}}}", rep.sockets_approximate)
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::model::flow::SocketCount;
+
+    fn c(packets: u64, bytes: u64) -> Count {
+        Count { packets, bytes }
+    }
+
+    fn report() -> StatsReport {
+        StatsReport {
+            total: c(12, 1200),
+            tcp: c(10, 1000),
+            udp: c(2, 200),
+            ports: vec![
+                PortCount { proto: FlowProto::Tcp, port: 443, as_server: c(10, 1000), as_client: c(0, 0) },
+                PortCount { proto: FlowProto::Tcp, port: 52341, as_server: c(0, 0), as_client: c(10, 1000) },
+                PortCount { proto: FlowProto::Udp, port: 5353, as_server: c(2, 200), as_client: c(2, 200) },
+            ],
+            sockets: vec![SocketCount {
+                proto: FlowProto::Tcp,
+                ip: [10, 0, 0, 1].into(),
+                port: 443,
+                count: c(10, 1000),
+            }],
+            ..StatsReport::default()
+        }
+    }
+
+    #[test]
+    fn text_groups_by_service_and_class() {
+        let mut v = Vec::new();
+        write_text(&mut v, &report(), &StatsOptions::default()).unwrap();
+        let s = String::from_utf8(v).unwrap();
+        assert!(s.contains("Packets: 12 (1.2 kB): TCP 10, UDP 2, ICMP 0, other 0"), "{s}");
+        assert!(s.contains("   443  tcp    well-known  https         10  1.0 kB"), "{s}");
+        assert!(s.contains("  https    tcp         10  1.0 kB"), "{s}");
+        assert!(s.contains("  well-known  0–1023                  1       10             0        0"), "{s}");
+        assert!(s.contains("  dynamic     49152–65535             0        0             1       10"), "{s}");
+        assert!(s.contains("  10.0.0.1:443  tcp    https         10  1.0 kB"), "{s}");
+    }
+
+    #[test]
+    fn json_record() {
+        let mut v = Vec::new();
+        write_json(&mut v, &report(), &StatsOptions::default()).unwrap();
+        let s = String::from_utf8(v).unwrap();
+        assert!(
+            s.starts_with("{\"type\":\"stats\",\"packets\":12,\"bytes\":1200,\"network\":{\"tcp\":{\"packets\":10"),
+            "{s}"
+        );
+        assert!(s.contains("{\"transport\":\"tcp\",\"port\":443,\"port_class\":\"well-known\",\"service\":\"https\",\"as_server\":{\"packets\":10,\"bytes\":1000}"), "{s}");
+        assert!(s.contains("{\"name\":\"https\",\"transport\":\"tcp\",\"packets\":10,\"bytes\":1000}"), "{s}");
+        assert!(s.ends_with("\"sockets_approximate\":false}\n"), "{s}");
+    }
+}

@@ -1,0 +1,232 @@
+//! What `portlens explain` accepts: a port (`443`), an IPv4 socket (`192.168.1.10:52341`) or
+//! an IPv6 socket in brackets (`[2001:db8::1]:443`). Anything else is a usage error whose
+//! message names the valid range 0–65535 and what to write instead; no input panics.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// One thing to explain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A port number.
+    Port(u16),
+    /// An IP address and a port.
+    Socket(IpAddr, u16),
+}
+
+impl Target {
+    /// The port of the target.
+    #[must_use]
+    pub const fn port(&self) -> u16 {
+        match *self {
+            Target::Port(p) | Target::Socket(_, p) => p,
+        }
+    }
+}
+
+/// Why an argument is not a target: the argument as given and the reason in words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TargetError {
+    /// The argument as given.
+    pub input: String,
+    /// What is wrong and what to write instead (always mentions 0–65535).
+    pub reason: String,
+}
+
+impl fmt::Display for TargetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "explain: '{}': {}",
+            self.input.escape_debug(),
+            self.reason
+        )
+    }
+}
+
+impl std::error::Error for TargetError {}
+
+const FORMS: &str = "give a port (0–65535), IP:PORT or [IPv6]:PORT";
+
+/// Parses a port number: decimal digits only, 0–65535.
+fn parse_port(s: &str) -> Result<u16, String> {
+    if s.is_empty() {
+        return Err("the port is missing: a port is a number from 0 to 65535".into());
+    }
+    if s.bytes().all(|b| b.is_ascii_digit()) {
+        return s
+            .parse::<u16>()
+            .map_err(|_| format!("port {s} is out of range: a port is a 16-bit number, 0–65535"));
+    }
+    if s.strip_prefix('-')
+        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(format!(
+            "port {s} is negative: a port is a number from 0 to 65535"
+        ));
+    }
+    Err(format!(
+        "'{}' is not a port number: a port is a number from 0 to 65535",
+        s.escape_debug()
+    ))
+}
+
+/// Parses one `explain` argument.
+///
+/// ```
+/// use std::net::{IpAddr, Ipv6Addr};
+/// use portlens::teach::target::{parse, Target};
+/// assert_eq!(parse("443"), Ok(Target::Port(443)));
+/// assert_eq!(parse("[::1]:80"), Ok(Target::Socket(IpAddr::V6(Ipv6Addr::LOCALHOST), 80)));
+/// assert!(parse("70000").unwrap_err().reason.contains("0–65535"));
+/// ```
+pub fn parse(arg: &str) -> Result<Target, TargetError> {
+    let err = |reason: String| TargetError {
+        input: arg.to_string(),
+        reason,
+    };
+    let s = arg.trim();
+    if s.is_empty() {
+        return Err(err(format!("an empty argument is not a port: {FORMS}")));
+    }
+    if let Some(rest) = s.strip_prefix('[') {
+        let Some((addr, after)) = rest.split_once(']') else {
+            return Err(err(
+                "the '[' of an IPv6 address is not closed: write [IPv6]:PORT with PORT 0–65535"
+                    .into(),
+            ));
+        };
+        let ip = parse_v6(addr).map_err(err)?;
+        return match after.strip_prefix(':') {
+            None if after.is_empty() => Err(err(format!(
+                "no port: write [{addr}]:PORT with PORT 0–65535"
+            ))),
+            None => Err(err(format!(
+                "'{}' after ']' is not ':PORT': write [{addr}]:PORT with PORT 0–65535",
+                after.escape_debug()
+            ))),
+            Some(p) => parse_port(p)
+                .map(|port| Target::Socket(IpAddr::V6(ip), port))
+                .map_err(err),
+        };
+    }
+    if s.bytes().all(|b| b.is_ascii_digit()) || s.starts_with('-') || s.starts_with('+') {
+        return parse_port(s).map(Target::Port).map_err(err);
+    }
+    if let Ok(ip) = s.parse::<IpAddr>() {
+        let how = match ip {
+            IpAddr::V4(_) => format!("{ip}:PORT"),
+            IpAddr::V6(_) => format!("[{ip}]:PORT"),
+        };
+        return Err(err(format!(
+            "an IP address alone has no port: write {how} with PORT 0–65535"
+        )));
+    }
+    match s.matches(':').count() {
+        0 => Err(err(format!(
+            "not a port number or socket: {FORMS} (to search services by name: portlens services {})",
+            s.escape_debug()
+        ))),
+        1 => {
+            let (host, port) = s.split_once(':').unwrap_or((s, ""));
+            let ip = host.parse::<Ipv4Addr>().map_err(|_| {
+                err(format!(
+                    "'{}' is not an IPv4 address (portlens does no DNS look-ups): {FORMS}",
+                    host.escape_debug()
+                ))
+            })?;
+            parse_port(port)
+                .map(|p| Target::Socket(IpAddr::V4(ip), p))
+                .map_err(err)
+        }
+        _ => Err(err(
+            "write an IPv6 socket with brackets, [IPv6]:PORT, with PORT 0–65535".into(),
+        )),
+    }
+}
+
+fn parse_v6(addr: &str) -> Result<Ipv6Addr, String> {
+    if addr.contains('%') {
+        return Err(
+            "zone ids ('%…') are not supported: write [IPv6]:PORT with PORT 0–65535".into(),
+        );
+    }
+    addr.parse::<Ipv6Addr>().map_err(|_| {
+        format!(
+            "'{}' is not an IPv6 address: write [IPv6]:PORT with PORT 0–65535",
+            addr.escape_debug()
+        )
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn good_targets() {
+        assert_eq!(parse("0"), Ok(Target::Port(0)));
+        assert_eq!(parse("65535"), Ok(Target::Port(65535)));
+        assert_eq!(parse(" 80 "), Ok(Target::Port(80)));
+        assert_eq!(
+            parse("192.168.1.10:52341"),
+            Ok(Target::Socket(
+                IpAddr::V4(Ipv4Addr::new(192, 168, 1, 10)),
+                52341
+            ))
+        );
+        assert_eq!(
+            parse("[2001:db8::1]:443"),
+            Ok(Target::Socket(
+                IpAddr::V6("2001:db8::1".parse().unwrap_or(Ipv6Addr::UNSPECIFIED)),
+                443
+            ))
+        );
+    }
+
+    #[test]
+    fn bad_targets_name_the_range() {
+        for bad in [
+            "70000",
+            "65536",
+            "-1",
+            "abc",
+            "1.2.3.4:99999",
+            "[::1]",
+            "1.2.3.4:",
+            "[::1]:80:",
+            "",
+            " ",
+            "+80",
+            "1.2.3.4",
+            "::1",
+            "2001:db8::1:443",
+            "[::1",
+            "[zz]:80",
+            "[fe80::1%eth0]:80",
+            "localhost:80",
+            "1.2.3.4:-5",
+            "1.2.3.4:8a",
+            "99999999999999999999999999",
+            "[::1]x",
+            "[]:80",
+            ":80",
+            "４４３",
+            "🦀",
+            "\u{0}",
+        ] {
+            let e = parse(bad);
+            assert!(e.is_err(), "{bad:?} was accepted");
+            if let Err(e) = e {
+                assert!(
+                    e.reason.contains("0–65535") || e.reason.contains("0 to 65535"),
+                    "{bad:?}: {}",
+                    e.reason
+                );
+                assert_eq!(e.input, bad);
+                assert!(e.to_string().starts_with("explain: '"));
+            }
+        }
+    }
+}

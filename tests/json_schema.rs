@@ -1,0 +1,192 @@
+//! Pins the JSON Lines contract (PRODUCT.md "JSON Lines contract", README "JSON schema"):
+//! the exact record for a known packet, the required keys and their types on every packet of
+//! every fixture, numbers as numbers, frame numbers equal to tshark's, and no duplicate keys.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+
+use common::{fixture, json_lines, run};
+
+/// Deserializes any JSON and fails on an object with a repeated key (serde_json's `Value`
+/// would silently keep the last one).
+struct NoDuplicates;
+
+impl<'de> Deserialize<'de> for NoDuplicates {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = NoDuplicates;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<NoDuplicates, E> {
+                Ok(NoDuplicates)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<NoDuplicates, E> {
+                Ok(NoDuplicates)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<NoDuplicates, E> {
+                Ok(NoDuplicates)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<NoDuplicates, E> {
+                Ok(NoDuplicates)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<NoDuplicates, E> {
+                Ok(NoDuplicates)
+            }
+            fn visit_unit<E>(self) -> Result<NoDuplicates, E> {
+                Ok(NoDuplicates)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<NoDuplicates, A::Error> {
+                while a.next_element::<NoDuplicates>()?.is_some() {}
+                Ok(NoDuplicates)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<NoDuplicates, A::Error> {
+                let mut seen = BTreeSet::new();
+                while let Some(k) = m.next_key::<String>()? {
+                    if !seen.insert(k.clone()) {
+                        return Err(de::Error::custom(format!("duplicate key {k:?}")));
+                    }
+                    m.next_value::<NoDuplicates>()?;
+                }
+                Ok(NoDuplicates)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[test]
+fn the_first_lesson_packet_is_exactly_this_record() {
+    let r = run(&["-r", &fixture("lesson.pcap"), "--json", "-c", "1"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.stdout.trim_end(),
+        r#"{"type":"packet","frame":1,"ts":"2026-11-23T20:01:51.286381Z","caplen":74,"len":74,"link":{"type":"ethernet","linktype":1,"ether_type":2048},"network":{"type":"ipv4","transport":"tcp","iana_number":6},"source":{"ip":"192.168.1.10","port":52341,"port_class":"dynamic","service":null,"mac":"02-00-00-00-01-0A"},"destination":{"ip":"142.250.185.78","port":443,"port_class":"well-known","service":"https","mac":"02-00-00-00-01-4E"},"tcp":{"flags":["SYN"],"flags_raw":2,"seq":768323065,"ack":0,"window":64240,"payload_len":0,"header_len":40,"rel_seq":0,"rel_ack":null,"options":{"mss":1460,"wscale":10,"sack_permitted":true,"timestamps":[2339561897,0],"kinds":[2,4,8,1,3]}},"ip":{"version":4,"ttl":64,"id":10509,"header_len":20,"total_len":60,"dont_fragment":true},"event":{"action":"handshake 1/3"},"warnings":[]}"#
+    );
+}
+
+fn is_rfc3339_utc(s: &str) -> bool {
+    let b = s.as_bytes();
+    (b.len() == 27 || b.len() == 30)
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && b[19] == b'.'
+        && b[b.len() - 1] == b'Z'
+}
+
+fn check_endpoint(p: &Value, key: &str, with_port: bool) {
+    let e = &p[key];
+    assert!(e["ip"].as_str().is_some_and(|s| s.parse::<std::net::IpAddr>().is_ok()), "{key}.ip: {p}");
+    if with_port {
+        assert!(e["port"].as_u64().is_some_and(|n| n <= 65535), "{key}.port: {p}");
+        let class = e["port_class"].as_str().expect("port_class");
+        let port = e["port"].as_u64().unwrap_or(0);
+        let want = match port {
+            0..=1023 => "well-known",
+            1024..=49151 => "registered",
+            _ => "dynamic",
+        };
+        assert_eq!(class, want, "{key}.port_class for {port}");
+        assert!(e["service"].is_string() || e["service"].is_null(), "{key}.service: {p}");
+    }
+}
+
+/// Checks one packet record against the contract.
+fn check_packet(p: &Value) {
+    assert_eq!(p["type"], "packet");
+    assert!(p["frame"].as_u64().is_some_and(|n| n >= 1), "{p}");
+    assert!(p["ts"].as_str().is_some_and(is_rfc3339_utc), "ts: {p}");
+    assert!(p["caplen"].is_u64() && p["len"].is_u64(), "{p}");
+    assert!(p["network"].is_object(), "{p}");
+    assert!(p["network"]["type"].is_string() || p["network"]["type"].is_null());
+    assert!(p["warnings"].as_array().is_some_and(|w| w.iter().all(Value::is_string)), "{p}");
+    match p["network"]["transport"].as_str() {
+        Some("tcp") if p["tcp"].is_object() => {
+            check_endpoint(p, "source", true);
+            check_endpoint(p, "destination", true);
+            let t = &p["tcp"];
+            assert!(t["payload_len"].is_u64(), "{p}");
+            if !t["flags"].is_null() {
+                assert!(t["flags"].as_array().is_some_and(|f| f.iter().all(Value::is_string)));
+                let raw = t["flags_raw"].as_u64().expect("flags_raw");
+                assert!(raw < 4096, "12 bits");
+                let names = t["flags"].as_array().map(Vec::len).unwrap_or(0);
+                assert_eq!(names as u32, (raw & 0x1ff).count_ones(), "one name per flag bit: {p}");
+            }
+            for k in ["seq", "ack", "window"] {
+                assert!(t[k].is_u64() || t[k].is_null(), "tcp.{k}: {p}");
+            }
+            assert!(p.get("udp").is_none());
+        }
+        Some("udp") if p["udp"].is_object() => {
+            check_endpoint(p, "source", true);
+            check_endpoint(p, "destination", true);
+            assert!(p["udp"]["payload_len"].is_u64());
+            assert!(p["udp"]["length"].is_u64() || p["udp"]["length"].is_null());
+            assert!(p.get("tcp").is_none());
+        }
+        _ => {
+            if p["network"]["type"] == "ipv4" || p["network"]["type"] == "ipv6" {
+                check_endpoint(p, "source", false);
+                check_endpoint(p, "destination", false);
+                assert!(p["source"].get("port").is_none(), "no ports here: {p}");
+            }
+        }
+    }
+}
+
+#[test]
+fn every_packet_of_every_fixture_follows_the_contract() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut n = 0;
+    let mut files: Vec<_> = std::fs::read_dir(&dir).expect("fixtures").filter_map(|e| e.ok().map(|e| e.path())).collect();
+    files.sort();
+    for f in files.iter().filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng")) {
+        let r = run(&["-r", &f.display().to_string(), "--json"]);
+        assert!(matches!(r.code, Some(0) | Some(1)), "{}: {}", f.display(), r.stderr);
+        for (i, line) in r.stdout.lines().enumerate() {
+            serde_json::from_str::<NoDuplicates>(line).unwrap_or_else(|e| panic!("{} line {}: {e}: {line}", f.display(), i + 1));
+        }
+        for (i, p) in json_lines(&r.stdout).iter().enumerate() {
+            check_packet(p);
+            assert_eq!(p["frame"].as_u64(), Some(i as u64 + 1), "frames count from 1 in order: {}", f.display());
+            n += 1;
+        }
+    }
+    assert!(n > 500, "checked {n} packets");
+}
+
+#[test]
+fn frame_numbers_count_every_packet_read_even_when_filtered() {
+    // Frame numbers stay those of the file (tshark's), so a filter leaves gaps.
+    let js = json_lines(&run(&["-r", &fixture("mixed-linktypes.pcapng"), "--json", "udp"]).stdout);
+    let frames: Vec<u64> = js.iter().filter_map(|p| p["frame"].as_u64()).collect();
+    assert_eq!(frames, vec![2, 5]);
+}
+
+#[test]
+fn packets_without_ports_still_get_a_record() {
+    let js = json_lines(&run(&["-r", &fixture("arp-icmp.pcap"), "--json"]).stdout);
+    assert_eq!(js.len(), 12);
+    assert_eq!(js[0]["network"]["type"], "arp");
+    assert_eq!(js[0]["arp"]["target_ip"], "192.0.2.1");
+    let unreachable = &js[4];
+    assert_eq!(unreachable["network"]["transport"], "icmp");
+    assert_eq!(unreachable["icmp"]["type"], 3);
+    assert_eq!(unreachable["icmp"]["code"], 3);
+    assert_eq!(unreachable["icmp"]["about"]["destination"]["port"], 53);
+    assert!(js.iter().any(|p| p["network"]["transport"] == "ipv6-icmp"));
+    assert!(js.iter().any(|p| p["network"]["transport"] == "gre"));
+    let unknown = json_lines(&run(&["-r", &fixture("unknown-linktype.pcap"), "--json"]).stdout);
+    assert_eq!(unknown[0]["link"]["type"], "unknown");
+    assert_eq!(unknown[0]["link"]["linktype"], 147);
+}
