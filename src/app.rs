@@ -2,7 +2,7 @@
 //! then the end-of-run reports. Owns stdout (buffered; flushed per packet when line-buffered)
 //! and turns a closed stdout into a quiet, successful stop.
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::thread;
 
 use crate::capture::{CaptureError, CaptureWriter, Filter, LiveCapture, LiveStats, Source, Stopper, live};
@@ -42,6 +42,69 @@ impl std::fmt::Display for AppError {
 impl From<CaptureError> for AppError {
     fn from(e: CaptureError) -> Self {
         AppError::Capture(e)
+    }
+}
+
+/// Buffered stdout. Like `BufWriter`, but its `write_all` is small enough to inline, so the
+/// many short, often constant pieces a line is made of are copied with plain moves rather than
+/// a call each (this is most of what printing a line costs).
+struct Out<W: Write> {
+    inner: W,
+    buf: Box<[u8]>,
+    len: usize,
+}
+
+impl<W: Write> Out<W> {
+    fn new(inner: W) -> Out<W> {
+        Out { inner, buf: vec![0; 1 << 16].into_boxed_slice(), len: 0 }
+    }
+
+    /// Writes out the buffer.
+    fn drain(&mut self) -> io::Result<()> {
+        let pending = self.buf.get(..self.len).unwrap_or(&[]);
+        let r = self.inner.write_all(pending);
+        self.len = 0;
+        r
+    }
+
+    /// The slow path of `write_all`: the piece does not fit in what is left of the buffer.
+    #[cold]
+    fn spill(&mut self, b: &[u8]) -> io::Result<()> {
+        self.drain()?;
+        match self.buf.get_mut(..b.len()) {
+            Some(dst) => {
+                dst.copy_from_slice(b);
+                self.len = b.len();
+                Ok(())
+            }
+            None => self.inner.write_all(b),
+        }
+    }
+}
+
+impl<W: Write> Write for Out<W> {
+    #[inline]
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        self.write_all(b)?;
+        Ok(b.len())
+    }
+
+    #[inline(always)]
+    fn write_all(&mut self, b: &[u8]) -> io::Result<()> {
+        let end = self.len + b.len();
+        match self.buf.get_mut(self.len..end) {
+            Some(dst) => {
+                dst.copy_from_slice(b);
+                self.len = end;
+                Ok(())
+            }
+            None => self.spill(b),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.drain()?;
+        self.inner.flush()
     }
 }
 
@@ -133,7 +196,7 @@ pub fn run(s: &Settings) -> Result<(), AppError> {
     install_signals(&stopper);
 
     let stdout = io::stdout();
-    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut out = Out::new(stdout.lock());
     let result = run_inner(s, &stopper, &mut out);
     let flushed = out.flush();
     match (result, flushed) {

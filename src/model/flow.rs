@@ -718,8 +718,31 @@ pub enum TcpEvent {
     Refused,
 }
 
+impl TcpEvent {
+    /// The text of the common events without formatting (they are printed on most TCP lines);
+    /// `None` for the ones that carry a measured value.
+    pub fn static_text(&self) -> Option<&'static str> {
+        Some(match *self {
+            TcpEvent::Handshake { step: 1 } => "handshake 1/3",
+            TcpEvent::Handshake { step: 2 } => "handshake 2/3",
+            TcpEvent::Close { first: 1, last: 1 } => "close 1/4",
+            TcpEvent::Close { first: 2, last: 2 } => "close 2/4",
+            TcpEvent::Close { first: 2, last: 3 } => "close 2+3/4",
+            TcpEvent::Close { first: 3, last: 3 } => "close 3/4",
+            TcpEvent::Close { first: 4, last: 4 } => "close 4/4",
+            TcpEvent::Reset => "reset",
+            TcpEvent::Refused => "refused",
+            TcpEvent::Established { rtt_nanos: None } => "established",
+            _ => return None,
+        })
+    }
+}
+
 impl fmt::Display for TcpEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(t) = self.static_text() {
+            return f.write_str(t);
+        }
         match *self {
             TcpEvent::Handshake { step } => write!(f, "handshake {step}/3"),
             TcpEvent::SynRetry { n, after_nanos } => {
@@ -830,5 +853,38 @@ mod tests {
         assert_eq!(TcpOutcome::NoAnswer { syns: 3 }.errno(), Some("ETIMEDOUT"));
         assert_eq!(UdpOutcome::PortUnreachable.errno(), Some("ECONNREFUSED"));
         assert_eq!(TcpOutcome::Closed { first_fin: Side::Client, way: 4 }.errno(), None);
+    }
+}
+
+#[cfg(test)]
+mod static_text_tests {
+    use super::TcpEvent;
+
+    #[test]
+    fn static_text_is_what_display_would_print() {
+        let events = [
+            TcpEvent::Handshake { step: 1 },
+            TcpEvent::Handshake { step: 2 },
+            TcpEvent::Close { first: 1, last: 1 },
+            TcpEvent::Close { first: 2, last: 2 },
+            TcpEvent::Close { first: 2, last: 3 },
+            TcpEvent::Close { first: 3, last: 3 },
+            TcpEvent::Close { first: 4, last: 4 },
+            TcpEvent::Reset,
+            TcpEvent::Refused,
+            TcpEvent::Established { rtt_nanos: None },
+        ];
+        for e in events {
+            let general = match e {
+                TcpEvent::Handshake { step } => format!("handshake {step}/3"),
+                TcpEvent::Close { first, last } if last > first => format!("close {first}+{last}/4"),
+                TcpEvent::Close { first, .. } => format!("close {first}/4"),
+                TcpEvent::Reset => "reset".into(),
+                TcpEvent::Refused => "refused".into(),
+                _ => "established".into(),
+            };
+            assert_eq!(e.static_text(), Some(general.as_str()));
+            assert_eq!(e.to_string(), general);
+        }
     }
 }

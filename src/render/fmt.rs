@@ -16,23 +16,40 @@ pub fn uint<W: Write + ?Sized>(w: &mut W, n: impl itoa::Integer) -> io::Result<(
     w.write_all(b.format(n).as_bytes())
 }
 
-/// Writes a dotted-quad IPv4 address.
+/// Decimal text of every byte value, padded to 3, with its length: the IPv4 writer's table.
+const OCTETS: [([u8; 3], u8); 256] = {
+    let mut t = [([0u8; 3], 0u8); 256];
+    let mut i = 0;
+    while i < 256 {
+        let v = i as u8;
+        t[i] = if v >= 100 {
+            ([b'0' + v / 100, b'0' + (v / 10) % 10, b'0' + v % 10], 3)
+        } else if v >= 10 {
+            ([b'0' + v / 10, b'0' + v % 10, 0], 2)
+        } else {
+            ([b'0' + v, 0, 0], 1)
+        };
+        i += 1;
+    }
+    t
+};
+
+/// Writes a dotted-quad IPv4 address (one write, from a table of the 256 octet texts).
 #[inline]
 pub fn ipv4<W: Write + ?Sized>(w: &mut W, ip: Ipv4Addr) -> io::Result<()> {
-    let o = ip.octets();
-    let mut buf = [0u8; 15];
+    let mut buf = [0u8; 16];
     let mut n = 0;
-    for (i, octet) in o.iter().enumerate() {
-        if i > 0 {
-            if let Some(b) = buf.get_mut(n) {
-                *b = b'.';
-            }
-            n += 1;
+    for (i, octet) in ip.octets().iter().enumerate() {
+        let (text, len) = OCTETS[usize::from(*octet)];
+        let len = usize::from(len);
+        if let Some(dst) = buf.get_mut(n..n + 4) {
+            // Copy all three digit slots and the separator slot; `n` only advances by `len`.
+            dst.copy_from_slice(&[text[0], text[1], text[2], b'.']);
         }
-        let mut it = itoa::Buffer::new();
-        for &d in it.format(*octet).as_bytes() {
-            if let Some(b) = buf.get_mut(n) {
-                *b = d;
+        n += len;
+        if i < 3 {
+            if let Some(dot) = buf.get_mut(n) {
+                *dot = b'.';
             }
             n += 1;
         }
@@ -232,6 +249,22 @@ mod tests {
         let mut v = Vec::new();
         ipv6(&mut v, a).expect("write");
         String::from_utf8(v).expect("utf8")
+    }
+
+    #[test]
+    fn ipv4_text_is_the_same_as_std() {
+        for a in [0u32, 1, 0x7f00_0001, 0xc0a8_010a, 0xffff_ffff, 0x0a00_000a, 0x6464_6464, 0x0909_6363] {
+            let ip = Ipv4Addr::from(a);
+            let mut v = Vec::new();
+            ipv4(&mut v, ip).expect("write");
+            assert_eq!(String::from_utf8(v).expect("utf8"), ip.to_string());
+        }
+        for o in 0..=255u8 {
+            let ip = Ipv4Addr::new(o, 255 - o, o / 2, o.wrapping_mul(7));
+            let mut v = Vec::new();
+            ipv4(&mut v, ip).expect("write");
+            assert_eq!(String::from_utf8(v).expect("utf8"), ip.to_string());
+        }
     }
 
     #[test]

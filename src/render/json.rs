@@ -179,7 +179,12 @@ fn packet_with<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>, note: &PacketNote
     }
     ip_detail(w, &pkt.net)?;
     if let Some(ev) = note.event {
-        write!(w, ",\"event\":{{\"action\":\"{ev}\"}}")?;
+        w.write_all(b",\"event\":{\"action\":\"")?;
+        match ev.static_text() {
+            Some(t) => w.write_all(t.as_bytes())?,
+            None => write!(Escaped(&mut *w), "{ev}")?,
+        }
+        w.write_all(b"\"}")?;
     }
     w.write_all(b",\"warnings\":[")?;
     for (i, warn) in pkt.warnings.iter().enumerate() {

@@ -83,7 +83,13 @@ impl LineView {
         }
         body(w, pkt, note, &self.opts)?;
         if let Some(ev) = note.event.filter(|_| !self.opts.quiet) {
-            write!(w, " · {ev}")?;
+            match ev.static_text() {
+                Some(t) => {
+                    w.write_all(" · ".as_bytes())?;
+                    w.write_all(t.as_bytes())?;
+                }
+                None => write!(w, " · {ev}")?,
+            }
         }
         for warn in pkt.warnings.iter().filter(|w| !f::is_quiet(w)) {
             w.write_all(b" [")?;
@@ -197,14 +203,22 @@ fn sockets<W: Write + ?Sized>(
     let svc = if o.services && !o.quiet { service_side(proto, sp, dp) } else { None };
     f::socket(w, s, sp)?;
     if let Some((true, name)) = svc {
-        write!(w, " ({name})")?;
+        paren(w, name)?;
     }
     w.write_all(" → ".as_bytes())?;
     f::socket(w, d, dp)?;
     if let Some((false, name)) = svc {
-        write!(w, " ({name})")?;
+        paren(w, name)?;
     }
     Ok(())
+}
+
+/// ` (name)`.
+#[inline]
+fn paren<W: Write + ?Sized>(w: &mut W, name: &str) -> io::Result<()> {
+    w.write_all(b" (")?;
+    w.write_all(name.as_bytes())?;
+    w.write_all(b")")
 }
 
 fn tcp_detail<W: Write + ?Sized>(w: &mut W, t: &TcpInfo, note: &PacketNote, o: &LineOptions) -> io::Result<()> {
