@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's second command: the whole test suite. Installs libpcap-dev, tshark and tcpdump
+# The README's second command: the whole test suite (lints first). Installs libpcap-dev, tshark and tcpdump
 # if missing (the differential tests compare portlens with them), then runs every test:
 # unit, integration, the differential test against tshark over fixtures/ and ../shared/pcaps
 # (skipped cleanly when ../shared is absent), the fuzz smoke test, and the live-capture tests on
@@ -10,6 +10,11 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh --test
 
 export TZ=UTC
+if cargo clippy --version >/dev/null 2>&1; then
+  cargo clippy --release --all-targets --quiet -- -D warnings
+else
+  echo "portlens: clippy is not installed (rustup component add clippy); skipping the lint step" >&2
+fi
 cargo test --release --all-targets "$@"
 cargo test --release --doc
 

@@ -9,6 +9,7 @@
 //!
 //! Skipped, with a message, when tshark is not installed; the shared corpus part is skipped
 //! when `../shared` is not beside the checkout. CI has both.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 
 mod common;
 

@@ -52,7 +52,7 @@ fn scale() -> usize {
 }
 /// Rounds: every round starts fresh trackers and views and ends with the end-of-input reports.
 const ROUNDS: usize = 20;
-const SEED: u64 = 0x5eed_0f_b0_7_1e45;
+const SEED: u64 = 0x0005_eed0_fb07_1e45;
 /// No test may take longer than this, even in a debug build.
 const WATCHDOG: Duration = Duration::from_secs(300);
 
@@ -495,7 +495,7 @@ fn mutate_file(rng: &mut Rng, b: &mut Vec<u8>) {
             0 => b.truncate(rng.below(b.len() + 1)),
             1 => {
                 // Flip a byte in the file header.
-                let p = rng.below(b.len().min(64).max(1));
+                let p = rng.below(b.len().clamp(1, 64));
                 if let Some(x) = b.get_mut(p) {
                     *x ^= 1 << rng.below(8);
                 }

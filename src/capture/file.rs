@@ -197,13 +197,13 @@ impl<R: Read> FileReader<R> {
         if !self.fill(24)? {
             return Err(self.corrupt(0, format!("the 24-byte pcap file header is cut short ({} bytes)", self.avail())));
         }
-        let h = self.peek(0, 24).unwrap_or(&[]).to_vec();
+        let h: [u8; 24] = self.peek(0, 24).and_then(|b| b.try_into().ok()).unwrap_or([0; 24]);
         let u16_at = |i: usize| {
-            let v = u16::from_le_bytes([h[i], h[i + 1]]);
+            let v = u16::from_le_bytes([h.get(i).copied().unwrap_or(0), h.get(i + 1).copied().unwrap_or(0)]);
             if swapped { v.swap_bytes() } else { v }
         };
         let u32_at = |i: usize| {
-            let v = u32::from_le_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]);
+            let v = u32::from_le_bytes(h.get(i..i + 4).and_then(|b| b.try_into().ok()).unwrap_or([0; 4]));
             if swapped { v.swap_bytes() } else { v }
         };
         let (major, minor) = (u16_at(4), u16_at(6));
@@ -246,9 +246,9 @@ impl<R: Read> FileReader<R> {
             }
             return Err(self.truncated(hlen, "packet record header"));
         }
-        let h = self.peek(0, 16).unwrap_or(&[0; 16]);
+        let h: [u8; 16] = self.peek(0, 16).and_then(|b| b.try_into().ok()).unwrap_or([0; 16]);
         let rd = |i: usize| {
-            let v = u32::from_le_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]);
+            let v = u32::from_le_bytes(h.get(i..i + 4).and_then(|b| b.try_into().ok()).unwrap_or([0; 4]));
             if swapped { v.swap_bytes() } else { v }
         };
         let (secs, frac, caplen, len) = (rd(0), rd(4), rd(8) as usize, rd(12));
@@ -324,7 +324,7 @@ impl<R: Read> FileReader<R> {
             _ => return Err(self.not_capture("its pcapng section header has no valid byte-order magic")),
         };
         let total = self.ng_u32(big, 4) as usize;
-        let major = self.peek(12, 2).map(|b| if big { u16::from_be_bytes([b[0], b[1]]) } else { u16::from_le_bytes([b[0], b[1]]) });
+        let major = self.peek(12, 2).map(|b| rd16(b, 0, big));
         if major != Some(1) {
             return Err(self.not_capture(&format!(
                 "its pcapng section header says version {}; only version 1 can be read",
@@ -423,7 +423,7 @@ impl<R: Read> FileReader<R> {
                             if total < 32 {
                                 return Err(self.corrupt(at, format!("packet block too short ({total} bytes)")));
                             }
-                            let id = self.peek(8, 2).map(|b| if big { u16::from_be_bytes([b[0], b[1]]) } else { u16::from_le_bytes([b[0], b[1]]) }).unwrap_or(0);
+                            let id = self.peek(8, 2).map(|b| rd16(b, 0, big)).unwrap_or(0);
                             let ts = (u64::from(self.ng_u32(big, 12)) << 32) | u64::from(self.ng_u32(big, 16));
                             (u32::from(id), Some(ts), self.ng_u32(big, 20) as usize, self.ng_u32(big, 24), 28)
                         }

@@ -176,7 +176,7 @@ impl LiveCapture {
             Some(n) => n.clone(),
             None => default_device()?,
         };
-        if name != "any" && !device_names().iter().any(|d| *d == name) {
+        if name != "any" && !device_names().contains(&name) {
             return Err(CaptureError::NoSuchDevice { name, available: device_names() });
         }
         let snaplen = if opts.snaplen == 0 { 262_144 } else { opts.snaplen.min(262_144) };

@@ -184,7 +184,7 @@ impl CaptureWriter {
         h[24..28].copy_from_slice(&frame.len.max(caplen as u32).to_le_bytes());
         self.out.write_all(&h).map_err(|e| self.err(e))?;
         self.out.write_all(frame.data).map_err(|e| self.err(e))?;
-        self.out.write_all(&[0u8; 3][..padded - caplen]).map_err(|e| self.err(e))?;
+        self.out.write_all([0u8; 3].get(..padded - caplen).unwrap_or(&[])).map_err(|e| self.err(e))?;
         self.out.write_all(&total.to_le_bytes()).map_err(|e| self.err(e))
     }
 

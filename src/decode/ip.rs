@@ -67,7 +67,7 @@ pub(super) fn cut(pkt: &mut Packet<'_>, layer: Layer, offset: usize, needed: usi
 /// Fills IPv4 fields straight from the first 20 bytes, for headers etherparse refuses (cut
 /// options, IHL < 5) so that the addresses are still shown.
 fn ipv4_raw(h: &[u8]) -> Option<Ipv4Info> {
-    let b = h.get(..20)?;
+    let b: &[u8; 20] = h.get(..20)?.try_into().ok()?;
     let flags_frag = be16(b, 6)?;
     Some(Ipv4Info {
         src: Ipv4Addr::new(b[12], b[13], b[14], b[15]),
@@ -280,7 +280,7 @@ fn ipv6(pkt: &mut Packet<'_>, offset: usize) {
 /// is left as an undecoded ARP packet.
 fn arp(pkt: &mut Packet<'_>, offset: usize) {
     let rest = pkt.data.get(offset..).unwrap_or(&[]);
-    let Some(b) = rest.get(..28) else {
+    let Some(b) = rest.get(..28).and_then(|b| <&[u8; 28]>::try_from(b).ok()) else {
         pkt.net = Net::Other { ether_type: 0x0806 };
         cut(pkt, Layer::Arp, offset, 28, rest.len());
         return;
@@ -291,7 +291,7 @@ fn arp(pkt: &mut Packet<'_>, offset: usize) {
     }
     let mac = |at: usize| {
         let mut m = [0u8; 6];
-        m.copy_from_slice(&b[at..at + 6]);
+        m.copy_from_slice(b.get(at..at + 6).unwrap_or(&[0; 6]));
         m
     };
     pkt.net = Net::Arp(ArpInfo {

@@ -17,6 +17,8 @@ pub fn uint<W: Write + ?Sized>(w: &mut W, n: impl itoa::Integer) -> io::Result<(
 }
 
 /// Decimal text of every byte value, padded to 3, with its length: the IPv4 writer's table.
+// Indexing in a const initialiser is checked at compile time.
+#[allow(clippy::indexing_slicing)]
 const OCTETS: [([u8; 3], u8); 256] = {
     let mut t = [([0u8; 3], 0u8); 256];
     let mut i = 0;
@@ -40,7 +42,7 @@ pub fn ipv4<W: Write + ?Sized>(w: &mut W, ip: Ipv4Addr) -> io::Result<()> {
     let mut buf = [0u8; 16];
     let mut n = 0;
     for (i, octet) in ip.octets().iter().enumerate() {
-        let (text, len) = OCTETS[usize::from(*octet)];
+        let (text, len) = OCTETS.get(usize::from(*octet)).copied().unwrap_or(([b'0', 0, 0], 1));
         let len = usize::from(len);
         if let Some(dst) = buf.get_mut(n..n + 4) {
             // Copy all three digit slots and the separator slot; `n` only advances by `len`.

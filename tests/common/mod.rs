@@ -1,6 +1,7 @@
 //! A small harness shared by the integration tests: run the real `portlens` binary with
 //! arguments (and optional stdin) in a fixed environment, and get its stdout, stderr and exit
 //! code back. Times print in UTC so expected outputs do not depend on the machine.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 #![allow(dead_code)]
 
 use std::io::Write;
