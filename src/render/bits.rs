@@ -72,8 +72,30 @@ impl PortGrid {
 
 /// Writes the 16 bit cells of `port`, most significant first (`  1  1  0 …`).
 pub fn write_bit_cells(w: &mut dyn Write, pal: Palette, port: u16) -> io::Result<()> {
+    if !pal.is_on() {
+        // Plain text: one write of the 16 cells.
+        let mut cells = [b' '; 16 * CELL];
+        for (i, b) in (0..16u8).rev().enumerate() {
+            if let Some(c) = cells.get_mut(i * CELL + CELL - 1) {
+                *c = if port >> b & 1 == 1 { b'1' } else { b'0' };
+            }
+        }
+        return w.write_all(&cells);
+    }
     for b in (0..16u8).rev() {
         write!(w, "{}", pal.bit(port >> b & 1 == 1, CELL))?;
+    }
+    Ok(())
+}
+
+/// Writes `n` spaces.
+fn spaces(w: &mut dyn Write, n: usize) -> io::Result<()> {
+    const SP: [u8; 64] = [b' '; 64];
+    let mut left = n;
+    while left > 0 {
+        let k = left.min(SP.len());
+        w.write_all(SP.get(..k).unwrap_or(&[]))?;
+        left -= k;
     }
     Ok(())
 }
@@ -133,6 +155,32 @@ impl<'t> PortRows<'t> {
     /// Writes one port row: label, decimal, the 16 bits, hex, class and service.
     pub fn port(&self, w: &mut dyn Write, label: &str, port: u16, proto: Proto) -> io::Result<()> {
         let (pal, t) = (self.pal, self.t);
+        if !pal.is_on() {
+            // The same text as below, without the formatting machinery.
+            spaces(w, INDENT)?;
+            w.write_all(label.as_bytes())?;
+            spaces(w, self.grid.label_w.saturating_sub(width(label)))?;
+            let mut num = itoa::Buffer::new();
+            let digits = num.format(port);
+            spaces(w, PORT_W.saturating_sub(digits.len()))?;
+            w.write_all(digits.as_bytes())?;
+            w.write_all(b" ")?;
+            write_bit_cells(w, pal, port)?;
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            let nib = |k: u16| HEX.get(usize::from(port >> k & 0xf)).copied().unwrap_or(b'0');
+            w.write_all(&[b' ', b' ', b' ', b'0', b'x', nib(12), nib(8), nib(4), nib(0), b' ', b' '])?;
+            let class = PortClass::of(port);
+            w.write_all(t.class_short(class).as_bytes())?;
+            if class == PortClass::Dynamic {
+                w.write_all(b" ")?;
+                w.write_all(t.ephemeral.as_bytes())?;
+            }
+            if let Some(name) = service_label(proto, port).filter(|_| self.names) {
+                w.write_all(" · ".as_bytes())?;
+                w.write_all(name.as_bytes())?;
+            }
+            return w.write_all(b"\n");
+        }
         write!(
             w,
             "{:INDENT$}{}{port:>PORT_W$} ",
@@ -204,6 +252,42 @@ pub struct BitsView {
     started: bool,
     /// The previous packet was a multi-line block.
     prev_block: bool,
+    /// Rows already drawn, by what they depend on (see [`RowCache`]).
+    cache: RowCache,
+}
+
+/// The rows of the bits view depend only on a port (and which side it is) or on the flag
+/// bits, never on the rest of the packet; a capture repeats the same few ports and flag
+/// combinations, so each row is drawn once and then copied. Bounded: past `MAX_CACHED` rows,
+/// new ones are drawn every time.
+#[derive(Default)]
+struct RowCache {
+    bit_numbers: Vec<u8>,
+    rows: rustc_hash::FxHashMap<(u8, u32), Box<[u8]>>,
+}
+
+/// Most rows kept by [`RowCache`] (each is about 100 bytes).
+const MAX_CACHED: usize = 20_000;
+
+impl RowCache {
+    /// Writes the row for `key`, drawing it with `draw` the first time.
+    fn write(
+        &mut self,
+        w: &mut dyn Write,
+        key: (u8, u32),
+        draw: impl FnOnce(&mut Vec<u8>) -> io::Result<()>,
+    ) -> io::Result<()> {
+        if let Some(row) = self.rows.get(&key) {
+            return w.write_all(row);
+        }
+        let mut row = Vec::with_capacity(128);
+        draw(&mut row)?;
+        w.write_all(&row)?;
+        if self.rows.len() < MAX_CACHED {
+            self.rows.insert(key, row.into_boxed_slice());
+        }
+        Ok(())
+    }
 }
 
 impl BitsView {
@@ -223,6 +307,7 @@ impl BitsView {
             }),
             started: false,
             prev_block: false,
+            cache: RowCache::default(),
         }
     }
 
@@ -230,7 +315,8 @@ impl BitsView {
         let (Some((s, d)), Some((sp, dp))) = (pkt.net.addrs(), pkt.transport.ports()) else {
             return Ok(());
         };
-        write!(w, "{proto} ")?;
+        w.write_all(proto.as_bytes())?;
+        w.write_all(b" ")?;
         f::socket(w, s, sp)?;
         w.write_all(" → ".as_bytes())?;
         f::socket(w, d, dp)?;
@@ -254,11 +340,21 @@ impl BitsView {
         w.write_all(b"\n")
     }
 
-    fn ports(&self, w: &mut dyn Write, proto: Proto, sp: u16, dp: u16) -> io::Result<()> {
-        let r = &self.rows;
-        r.bit_numbers(w)?;
-        r.port(w, r.t.src, sp, proto)?;
-        r.port(w, r.t.dst, dp, proto)
+    fn ports(&mut self, w: &mut dyn Write, proto: Proto, sp: u16, dp: u16) -> io::Result<()> {
+        let r = self.rows;
+        if self.cache.bit_numbers.is_empty() {
+            r.bit_numbers(&mut self.cache.bit_numbers)?;
+        }
+        w.write_all(&self.cache.bit_numbers)?;
+        let p = u32::from(proto == Proto::Udp) << 16;
+        self.cache.write(w, (0, p | u32::from(sp)), |v| r.port(v, r.t.src, sp, proto))?;
+        self.cache.write(w, (1, p | u32::from(dp)), |v| r.port(v, r.t.dst, dp, proto))
+    }
+
+    fn flags(&mut self, w: &mut dyn Write, flags: Option<u16>, verbose: bool) -> io::Result<()> {
+        let r = self.rows;
+        let key = flags.map_or(1 << 17, |f| u32::from(f) | u32::from(verbose) << 16);
+        self.cache.write(w, (2, key), |v| r.flags(v, flags, verbose))
     }
 }
 
@@ -274,19 +370,20 @@ impl PacketView for BitsView {
         }
         self.started = true;
         self.prev_block = block;
-        write!(
-            w,
-            "{} ",
-            self.pal
-                .paint(Style::Heading, format_args!("#{}", pkt.frame))
-        )?;
+        if self.pal.is_on() {
+            write!(w, "{} ", self.pal.paint(Style::Heading, format_args!("#{}", pkt.frame)))?;
+        } else {
+            w.write_all(b"#")?;
+            f::uint(w, pkt.frame)?;
+            w.write_all(b" ")?;
+        }
         self.clock.write(w, pkt.ts, pkt.precision)?;
         let verbose = self.opts.verbose > 0;
         match (&pkt.transport, pkt.net.addrs()) {
             (Transport::Tcp(tcp), Some(_)) => {
                 self.headline(w, pkt, "TCP")?;
                 self.ports(w, Proto::Tcp, tcp.src_port, tcp.dst_port)?;
-                self.rows.flags(w, tcp.flags, verbose)?;
+                self.flags(w, tcp.flags, verbose)?;
                 if verbose {
                     w.write_all(b"\n")?;
                     tcp_diagram(w, self.pal, self.rows.t, pkt, tcp, note)?;
@@ -770,6 +867,43 @@ mod tests {
         r.port(&mut v, t.dst, 443, Proto::Tcp).expect("write");
         r.flags(&mut v, Some(tcp_flags::SYN), false).expect("write");
         String::from_utf8(v).expect("utf8")
+    }
+
+    /// Removes ANSI SGR sequences.
+    fn strip_ansi(s: &str) -> String {
+        let mut out = String::new();
+        let mut chars = s.chars();
+        while let Some(c) = chars.next() {
+            if c == '\x1b' {
+                for d in chars.by_ref() {
+                    if d == 'm' {
+                        break;
+                    }
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn plain_port_rows_are_the_coloured_rows_without_colour() {
+        for lang in [Language::En, Language::Ko] {
+            let t = i18n::texts(lang);
+            let plain = PortRows::new(t, Palette::new(false), true);
+            let colour = PortRows::new(t, Palette::new(true), true);
+            for port in [0u16, 1, 22, 80, 443, 1023, 1024, 3306, 9200, 27017, 49151, 49152, 52341, 65535] {
+                for proto in [Proto::Tcp, Proto::Udp] {
+                    let (mut a, mut b) = (Vec::new(), Vec::new());
+                    plain.port(&mut a, t.src, port, proto).expect("write");
+                    colour.port(&mut b, t.src, port, proto).expect("write");
+                    let b = String::from_utf8(b).expect("utf8");
+                    assert!(b.contains('\x1b'), "coloured");
+                    assert_eq!(String::from_utf8(a).expect("utf8"), strip_ansi(&b), "{port}/{proto:?} {lang:?}");
+                }
+            }
+        }
     }
 
     #[test]
