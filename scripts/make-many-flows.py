@@ -14,6 +14,15 @@ tracker knows: most close normally (client or server first, 4-way or 3-way), som
 some refused, a few never answered (SYN retried after 1 s and 3 s). Clients are 10.1.x.y with
 ephemeral ports, servers 10.2.0.x on a handful of well-known and registered ports. Classic pcap,
 Ethernet, microsecond timestamps; deterministic for a given --seed.
+
+--udp F makes a share F of the flows UDP request/response exchanges (DNS, NTP, SNMP, mDNS,
+QUIC-sized datagrams; one or two pairs each), and --ipv6 F sends a share F of all flows over
+IPv6 (clients 2001:db8:1::/64, servers 2001:db8:2::x). Both default to 0, which keeps the
+original all-IPv4-TCP output byte for byte. --clients N makes the flows come from N client
+hosts spread over the address space (default: one client per flow, 10.1.x.y), as a server
+sees them. scripts/bench.sh uses all three for its benchmark file:
+
+    scripts/make-many-flows.py /tmp/bench.pcap --connections 60000 --udp 0.25 --ipv6 0.3 --clients 4096
 """
 
 import argparse
@@ -29,21 +38,86 @@ def ipv4(a):
     return bytes(a)
 
 
+ETH_V4 = b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00"
+ETH_V6 = b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x86\xdd"
+
+
+def ip_frame(src, dst, proto, l4):
+    """Ethernet + IPv4 (4-byte addresses) or IPv6 (16-byte addresses) around a transport segment."""
+    if len(src) == 16:
+        ip = struct.pack("!IHBB16s16s", 0x60000000, len(l4), proto, 64, bytes(src), bytes(dst))
+        return ETH_V6 + ip + l4
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), 0, 0x4000, 64, proto, 0, ipv4(src), ipv4(dst))
+    return ETH_V4 + ip + l4
+
+
 def frame(src, dst, sport, dport, seq, ack, flags, payload):
     tcp = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, 0x50, flags, 64240, 0, 0)
-    total = 20 + len(tcp) + payload
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, total, 0, 0x4000, 64, 6, 0, ipv4(src), ipv4(dst))
-    eth = b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00"
-    return eth + ip + tcp + bytes(payload)
+    return ip_frame(src, dst, 6, tcp + bytes(payload))
+
+
+def udp_frame(src, dst, sport, dport, payload):
+    return ip_frame(src, dst, 17, struct.pack("!HHHH", sport, dport, 8 + payload, 0) + bytes(payload))
 
 
 SYN, FIN, RST, PSH, ACK = 0x02, 0x01, 0x04, 0x08, 0x10
 
 
-def connection(rng, i, start, exchanges):
+UDP_PORTS = [53, 53, 53, 123, 161, 5353, 443]
+
+
+# --clients N: flow i comes from client host i % N, at an address spread over the whole space
+# (see client_host); 0 keeps one client per flow at 10.1.x.y / 2001:db8:1::x.
+CLIENTS = 0
+
+
+def client_host(h, v6):
+    """Client host h's address when --clients is given: unicast IPv4 addresses with every
+    octet varying, or 2001:db8:1::/64 with a hashed interface id, as a server's capture sees
+    clients from all over. (Consecutive 10.1.x.y addresses put every client in one bucket of
+    tcpdump's address-name cache, whose hash reads the first 12 bits, and make tcpdump -nn
+    quadratic in the number of hosts: not what a benchmark should compare.)"""
+    if v6:
+        return bytes([0x20, 0x01, 0x0D, 0xB8, 0, 1, 0, 0]) + struct.pack("!Q", ((h + 1) * 0x9E3779B97F4A7C15) & (2**64 - 1))
+    x = ((h + 1) * 2654435761) & 0xFFFFFFFF
+    first = 1 + (x >> 24) % 223
+    if first in (10, 127):
+        first += 1
+    return (first, (x >> 16) & 0xFF, (x >> 8) & 0xFF, 1 + (x & 0xFF) % 254)
+
+
+def addresses(i, v6):
+    """Client and server address of flow i."""
+    if v6:
+        if CLIENTS:
+            c = client_host(i % CLIENTS, True)
+        else:
+            c = bytes([0x20, 0x01, 0x0D, 0xB8, 0, 1] + [0] * 6) + struct.pack("!I", i + 1)
+        s = bytes([0x20, 0x01, 0x0D, 0xB8, 0, 2] + [0] * 9) + bytes([1 + i % 20])
+        return c, s
+    c = client_host(i % CLIENTS, False) if CLIENTS else (10, 1, (i >> 8) & 0xFF, i & 0xFF)
+    return c, (10, 2, 0, 1 + i % 20)
+
+
+def udp_exchange(rng, i, start, v6):
+    """The packets of UDP flow i (one or two request/response pairs) as (time_us, frame) pairs."""
+    c, s = addresses(i, v6)
+    cp = 32768 + (i * 7919) % 28000
+    sp = UDP_PORTS[i % len(UDP_PORTS)]
+    rtt = rng.randint(20, 3000)
+    t = start
+    out = []
+    for _ in range(2 if rng.random() < 0.3 else 1):
+        t += rng.randint(50, 500)
+        out.append((t, udp_frame(c, s, cp, sp, rng.randint(30, 120))))
+        t += rtt
+        out.append((t, udp_frame(s, c, sp, cp, rng.randint(50, 500))))
+    return out
+
+
+def connection(rng, i, start, exchanges, v6=False):
     """The packets of connection i as (time_us, frame) pairs."""
-    c = (10, 1, (i >> 8) & 0xFF, i & 0xFF)
-    s = (10, 2, 0, 1 + i % 20)
+    c, s = addresses(i, v6)
     cp = 32768 + (i * 7919) % 28000
     sp = SERVER_PORTS[i % len(SERVER_PORTS)]
     ci = rng.getrandbits(32)
@@ -112,8 +186,15 @@ def main():
         default=0,
         help="request/response exchanges per connection (default: 1 or 2 at random, ~12.6 packets a connection)",
     )
+    ap.add_argument("--udp", type=float, default=0.0, help="share of flows that are UDP request/response (0..1)")
+    ap.add_argument("--ipv6", type=float, default=0.0, help="share of flows over IPv6 (0..1)")
+    ap.add_argument("--clients", type=int, default=0, help="client hosts, spread over the address space (0: one per flow)")
     a = ap.parse_args()
+    global CLIENTS
+    CLIENTS = max(0, a.clients)
     rng = random.Random(a.seed)
+    # The mix is drawn from its own generator, so that --udp 0 --ipv6 0 leaves the output as it was.
+    mix = random.Random(a.seed + 0x5EED)
     # Connection i starts at i * gap, so about `concurrent` overlap (each lasts ~ 10–50 ms,
     # the no-answer ones 3 s).
     gap = max(1, 20_000 // max(1, a.concurrent))
@@ -135,11 +216,14 @@ def main():
         for i in range(a.connections):
             start = t0 + i * gap
             flush(start)
-            for t, fr in connection(rng, i, start, a.exchanges):
+            udp = a.udp > 0 and mix.random() < a.udp
+            v6 = a.ipv6 > 0 and mix.random() < a.ipv6
+            flow = udp_exchange(rng, i, start, v6) if udp else connection(rng, i, start, a.exchanges, v6)
+            for t, fr in flow:
                 heapq.heappush(heap, (t, seq, fr))
                 seq += 1
         flush(float("inf"))
-    print(f"{a.output}: {a.connections} connections, {packets} packets", file=sys.stderr)
+    print(f"{a.output}: {a.connections} flows, {packets} packets", file=sys.stderr)
 
 
 if __name__ == "__main__":

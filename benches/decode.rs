@@ -1,0 +1,40 @@
+//! Criterion bench of decoding alone: frames already in memory → `portlens::decode::decode`,
+//! nothing tracked or printed. This is the floor every view is measured against (the binary's
+//! `-w /dev/null` run does this plus reading the file and writing it back out).
+//!
+//! `cargo bench --bench decode`; see PERFORMANCE.md.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod common;
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use portlens::decode::decode;
+
+fn bench_decode(c: &mut Criterion) {
+    let corpus = common::Corpus::load();
+    let frames = corpus.frames();
+    let mut g = c.benchmark_group("decode");
+    g.throughput(Throughput::Elements(corpus.len()));
+    g.bench_function("decode", |b| {
+        b.iter(|| {
+            for (i, fr) in frames.iter().enumerate() {
+                black_box(decode(black_box(fr), i as u64 + 1));
+            }
+        });
+    });
+    g.finish();
+    eprintln!("decode: frames from {}", corpus.source);
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    targets = bench_decode
+}
+criterion_main!(benches);

@@ -1,0 +1,176 @@
+//! Criterion benches of decode + each view, as the binary's packet loop runs them: decode →
+//! tracker (for the notes the views print) → render into a reused `Vec<u8>` (standing in for the
+//! binary's 64 KiB stdout buffer), over the frames of the committed fixtures held in memory.
+//! Per-packet views: line, line -v, JSON, bits, bits -v, ladder. End-of-run reports: `--flows`
+//! (text and JSON) and `--stats` (text), each timed with the decoding and tracking that feed them.
+//!
+//! `cargo bench --bench views`; `cargo bench --bench views -- json` for one; see PERFORMANCE.md.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod common;
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use common::timed;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use portlens::decode::decode;
+use portlens::flow::{Tracker, TrackerConfig};
+use portlens::render::bits::BitsView;
+use portlens::render::json::JsonView;
+use portlens::render::ladder::{LadderOptions, LadderView};
+use portlens::render::line::{LineOptions, LineView};
+use portlens::render::{PacketView, flows, stats};
+use portlens::settings::Language;
+
+/// The binary's defaults: local-time timestamps, service names.
+fn line_opts() -> LineOptions {
+    LineOptions { services: true, ..LineOptions::default() }
+}
+
+/// What one bench keeps between runs: the tracker (emptied between runs) and the output.
+struct State {
+    tracker: Tracker,
+    buf: Vec<u8>,
+}
+
+impl State {
+    fn new(cfg: TrackerConfig) -> State {
+        State { tracker: Tracker::new(cfg), buf: Vec::with_capacity(1 << 20) }
+    }
+
+    /// Between runs, outside the clock.
+    fn reset(&mut self) {
+        black_box(self.tracker.finish());
+        self.buf.clear();
+    }
+}
+
+fn bench_views(c: &mut Criterion) {
+    let corpus = common::Corpus::load();
+    let frames = corpus.frames();
+    let mut g = c.benchmark_group("views");
+    g.throughput(Throughput::Elements(corpus.len()));
+
+    // The two hot paths are called directly (generic over the writer), as app.rs does.
+    for (name, opts) in [("line", line_opts()), ("line -v", LineOptions { verbose: 1, ..line_opts() })] {
+        let mut st = State::new(TrackerConfig::default());
+        g.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                timed(
+                    iters,
+                    &mut st,
+                    |st| {
+                        let mut view = LineView::new(opts);
+                        for (i, fr) in frames.iter().enumerate() {
+                            let pkt = decode(fr, i as u64 + 1);
+                            let note = st.tracker.observe(&pkt);
+                            view.packet(&mut st.buf, &pkt, &note).unwrap();
+                        }
+                        black_box(st.buf.len());
+                    },
+                    State::reset,
+                )
+            });
+        });
+    }
+    let mut st = State::new(TrackerConfig::default());
+    g.bench_function("json", |b| {
+        b.iter_custom(|iters| {
+            timed(
+                iters,
+                &mut st,
+                |st| {
+                    let mut view = JsonView::new();
+                    for (i, fr) in frames.iter().enumerate() {
+                        let pkt = decode(fr, i as u64 + 1);
+                        let note = st.tracker.observe(&pkt);
+                        view.packet(&mut st.buf, &pkt, &note).unwrap();
+                    }
+                    black_box(st.buf.len());
+                },
+                State::reset,
+            )
+        });
+    });
+
+    // The other views go through `PacketView`, as in app.rs; `finish` prints what a view kept.
+    type MakeView = fn() -> Box<dyn PacketView>;
+    let others: [(&str, MakeView); 3] = [
+        ("bits", || Box::new(BitsView::new(line_opts(), false, Language::En))),
+        ("bits -v", || Box::new(BitsView::new(LineOptions { verbose: 1, ..line_opts() }, false, Language::En))),
+        ("ladder", || Box::new(LadderView::new(LadderOptions::default()))),
+    ];
+    for (name, make) in others {
+        let mut st = State::new(TrackerConfig::default());
+        g.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                timed(
+                    iters,
+                    &mut st,
+                    |st| {
+                        let mut view = make();
+                        for (i, fr) in frames.iter().enumerate() {
+                            let pkt = decode(fr, i as u64 + 1);
+                            let note = st.tracker.observe(&pkt);
+                            view.packet(&mut st.buf, &pkt, &note).unwrap();
+                        }
+                        view.finish(&mut st.buf).unwrap();
+                        black_box(st.buf.len());
+                    },
+                    State::reset,
+                )
+            });
+        });
+    }
+
+    // End-of-run reports: decode + track every packet with records (or counts) kept, then the
+    // report. `--flows` alone prints nothing per packet.
+    let fo = flows::FlowsOptions { services: true };
+    let so = stats::StatsOptions { services: true };
+    let reports: [(&str, TrackerConfig); 3] = [
+        ("flows", TrackerConfig { records: true, ..TrackerConfig::default() }),
+        ("flows --json", TrackerConfig { records: true, ..TrackerConfig::default() }),
+        ("stats", TrackerConfig { stats: true, ..TrackerConfig::default() }),
+    ];
+    for (name, cfg) in reports {
+        let mut st = State::new(cfg);
+        g.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                timed(
+                    iters,
+                    &mut st,
+                    |st| {
+                        for (i, fr) in frames.iter().enumerate() {
+                            let pkt = decode(fr, i as u64 + 1);
+                            black_box(st.tracker.observe(&pkt));
+                        }
+                        match name {
+                            "flows" => flows::write_text(&mut st.buf, &st.tracker.finish(), &fo).unwrap(),
+                            "flows --json" => flows::write_json(&mut st.buf, &st.tracker.finish(), &fo).unwrap(),
+                            _ => {
+                                if let Some(report) = st.tracker.stats() {
+                                    stats::write_text(&mut st.buf, &report, &so).unwrap();
+                                }
+                            }
+                        }
+                        black_box(st.buf.len());
+                    },
+                    State::reset,
+                )
+            });
+        });
+    }
+    g.finish();
+    eprintln!("views: frames from {}", corpus.source);
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    targets = bench_views
+}
+criterion_main!(benches);
