@@ -132,11 +132,12 @@ pub fn install_signals(stopper: &Stopper) {
     });
 }
 
-/// What one packet is printed with. The line and JSON views are the hot paths and are called
-/// directly; the other views go through [`PacketView`].
+/// What one packet is printed with. The line, JSON and bits views are called directly (generic
+/// over the writer, so the stdout buffer's writes inline); the ladder goes through [`PacketView`].
 enum Printer {
     Line(LineView),
     Json(JsonView),
+    Bits(Box<crate::render::bits::BitsView>),
     Other(Box<dyn PacketView>),
     None,
 }
@@ -147,7 +148,7 @@ fn make_printer(s: &Settings) -> Printer {
         View::Json => Printer::Json(JsonView::new()),
         View::None => Printer::None,
         View::Line => Printer::Line(LineView::new(s.line)),
-        View::Bits => Printer::Other(Box::new(crate::render::bits::BitsView::new(s.line, s.color, s.lang))),
+        View::Bits => Printer::Bits(Box::new(crate::render::bits::BitsView::new(s.line, s.color, s.lang))),
         View::Ladder => Printer::Other(Box::new(ladder::LadderView::new(ladder::LadderOptions {
             services: s.line.services,
             absolute_seq: s.line.absolute_seq,
@@ -310,6 +311,7 @@ fn run_inner<W: Write>(s: &Settings, stopper: &Stopper, out: &mut W) -> Result<(
             let res = match &mut printer {
                 Printer::Line(v) => v.packet(out, &pkt, &note),
                 Printer::Json(v) => v.packet(out, &pkt, &note),
+                Printer::Bits(v) => v.packet(out, &pkt, &note),
                 Printer::Other(v) => v.packet(out, &pkt, &note),
                 Printer::None => Ok(()),
             };

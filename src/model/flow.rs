@@ -766,17 +766,36 @@ impl fmt::Display for TcpEvent {
 
 /// Writes a duration the way people read it: `41µs`, `1.52ms`, `2.003s`.
 pub fn fmt_duration(f: &mut dyn fmt::Write, nanos: u64) -> fmt::Result {
-    if nanos < 1_000 {
-        write!(f, "{nanos}ns")
+    // (whole units, fraction, digits of the fraction, unit); written without the `fmt`
+    // machinery, since a connection table formats two durations per row.
+    let (whole, frac, digits, unit) = if nanos < 1_000 {
+        (nanos, 0, 0, "ns")
     } else if nanos < 1_000_000 {
-        write!(f, "{}µs", nanos / 1_000)
+        (nanos / 1_000, 0, 0, "µs")
     } else if nanos < 1_000_000_000 {
         let us = nanos / 1_000;
-        write!(f, "{}.{:02}ms", us / 1_000, (us % 1_000) / 10)
+        (us / 1_000, (us % 1_000) / 10, 2, "ms")
     } else {
         let ms = nanos / 1_000_000;
-        write!(f, "{}.{:03}s", ms / 1_000, ms % 1_000)
+        (ms / 1_000, ms % 1_000, 3, "s")
+    };
+    decimal(f, whole, frac, digits)?;
+    f.write_str(unit)
+}
+
+/// Writes `whole`, and when `digits` > 0 a point and `frac` zero-padded to `digits` digits.
+fn decimal(f: &mut dyn fmt::Write, whole: u64, frac: u64, digits: usize) -> fmt::Result {
+    let mut b = itoa::Buffer::new();
+    f.write_str(b.format(whole))?;
+    if digits > 0 {
+        let t = b.format(frac);
+        f.write_str(".")?;
+        for _ in t.len()..digits {
+            f.write_str("0")?;
+        }
+        f.write_str(t)?;
     }
+    Ok(())
 }
 
 /// A duration as a `String` (tables, not the hot path).
@@ -790,7 +809,8 @@ pub fn duration_string(nanos: u64) -> String {
 pub fn fmt_bytes(f: &mut dyn fmt::Write, n: u64) -> fmt::Result {
     const UNITS: [&str; 5] = ["kB", "MB", "GB", "TB", "PB"];
     if n < 1_000 {
-        return write!(f, "{n} B");
+        decimal(f, n, 0, 0)?;
+        return f.write_str(" B");
     }
     let mut scaled = n;
     let mut unit = 0;
@@ -800,7 +820,9 @@ pub fn fmt_bytes(f: &mut dyn fmt::Write, n: u64) -> fmt::Result {
         unit += 1;
     }
     let tenths = (scaled + 50) / 100;
-    write!(f, "{}.{} {}", tenths / 10, tenths % 10, UNITS.get(unit).copied().unwrap_or("PB"))
+    decimal(f, tenths / 10, tenths % 10, 1)?;
+    f.write_str(" ")?;
+    f.write_str(UNITS.get(unit).copied().unwrap_or("PB"))
 }
 
 /// A byte count as a `String`.
@@ -833,6 +855,8 @@ mod tests {
         assert_eq!(bytes_string(999), "999 B");
         assert_eq!(bytes_string(3_140), "3.1 kB");
         assert_eq!(bytes_string(3_160), "3.2 kB");
+        assert_eq!(bytes_string(1_000), "1.0 kB");
+        assert_eq!(bytes_string(0), "0 B");
         assert_eq!(bytes_string(999_949), "999.9 kB");
         assert_eq!(bytes_string(12_400_000), "12.4 MB");
         assert_eq!(bytes_string(u64::MAX), "18446.7 PB");
@@ -844,6 +868,13 @@ mod tests {
         assert_eq!(duration_string(41_999), "41µs");
         assert_eq!(duration_string(1_520_000), "1.52ms");
         assert_eq!(duration_string(2_003_000_000), "2.003s");
+        // Fractions keep their leading zeros.
+        assert_eq!(duration_string(1_000), "1µs");
+        assert_eq!(duration_string(1_009_000), "1.00ms");
+        assert_eq!(duration_string(1_050_000), "1.05ms");
+        assert_eq!(duration_string(2_000_000_000), "2.000s");
+        assert_eq!(duration_string(3_070_000_000), "3.070s");
+        assert_eq!(duration_string(3_007_999_999), "3.007s");
     }
 
     #[test]

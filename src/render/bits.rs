@@ -271,9 +271,10 @@ const MAX_CACHED: usize = 20_000;
 
 impl RowCache {
     /// Writes the row for `key`, drawing it with `draw` the first time.
-    fn write(
+    #[inline]
+    fn write<W: Write + ?Sized>(
         &mut self,
-        w: &mut dyn Write,
+        w: &mut W,
         key: (u8, u32),
         draw: impl FnOnce(&mut Vec<u8>) -> io::Result<()>,
     ) -> io::Result<()> {
@@ -311,7 +312,7 @@ impl BitsView {
         }
     }
 
-    fn headline(&mut self, w: &mut dyn Write, pkt: &Packet<'_>, proto: &str) -> io::Result<()> {
+    fn headline<W: Write + ?Sized>(&mut self, w: &mut W, pkt: &Packet<'_>, proto: &str) -> io::Result<()> {
         let (Some((s, d)), Some((sp, dp))) = (pkt.net.addrs(), pkt.transport.ports()) else {
             return Ok(());
         };
@@ -340,7 +341,7 @@ impl BitsView {
         w.write_all(b"\n")
     }
 
-    fn ports(&mut self, w: &mut dyn Write, proto: Proto, sp: u16, dp: u16) -> io::Result<()> {
+    fn ports<W: Write + ?Sized>(&mut self, w: &mut W, proto: Proto, sp: u16, dp: u16) -> io::Result<()> {
         let r = self.rows;
         if self.cache.bit_numbers.is_empty() {
             r.bit_numbers(&mut self.cache.bit_numbers)?;
@@ -351,7 +352,7 @@ impl BitsView {
         self.cache.write(w, (1, p | u32::from(dp)), |v| r.port(v, r.t.dst, dp, proto))
     }
 
-    fn flags(&mut self, w: &mut dyn Write, flags: Option<u16>, verbose: bool) -> io::Result<()> {
+    fn flags<W: Write + ?Sized>(&mut self, w: &mut W, flags: Option<u16>, verbose: bool) -> io::Result<()> {
         let r = self.rows;
         let key = flags.map_or(1 << 17, |f| u32::from(f) | u32::from(verbose) << 16);
         self.cache.write(w, (2, key), |v| r.flags(v, flags, verbose))
@@ -359,7 +360,16 @@ impl BitsView {
 }
 
 impl PacketView for BitsView {
-    fn packet(&mut self, w: &mut dyn Write, pkt: &Packet<'_>, note: &PacketNote) -> io::Result<()> {
+    fn packet(&mut self, mut w: &mut dyn Write, pkt: &Packet<'_>, note: &PacketNote) -> io::Result<()> {
+        BitsView::packet(self, &mut w, pkt, note)
+    }
+}
+
+impl BitsView {
+    /// Writes one packet. Generic over the writer, so that the binary's stdout buffer is
+    /// written to directly rather than through a `dyn Write` call per piece (the reason the
+    /// [`PacketView`] impl forwards here).
+    pub fn packet<W: Write>(&mut self, w: &mut W, pkt: &Packet<'_>, note: &PacketNote) -> io::Result<()> {
         // A blank line around each multi-line block; one-line packets stay together.
         let block = matches!(
             (&pkt.transport, pkt.net.addrs()),

@@ -72,8 +72,8 @@ fn push_uint(s: &mut String, n: impl itoa::Integer) {
     s.push_str(itoa::Buffer::new().format(n));
 }
 
-/// Appends `IP:port` (`[IPv6]:port`) without the `fmt` machinery for IPv4 (tables of
-/// 100,000 rows are formatted twice).
+/// Appends `IP:port` (`[IPv6]:port`) without the `fmt` machinery (tables of 100,000 rows
+/// are formatted twice).
 fn push_socket(s: &mut String, ip: IpAddr, port: u16) {
     match ip {
         IpAddr::V4(a) => {
@@ -85,7 +85,27 @@ fn push_socket(s: &mut String, ip: IpAddr, port: u16) {
             }
         }
         IpAddr::V6(a) => {
-            let _ = write!(s, "[{a}]");
+            // RFC 5952 text from the line view's writer, into a stack buffer (the longest
+            // form, with an embedded IPv4 address, is 45 bytes).
+            let mut buf = [0u8; 48];
+            let mut rest: &mut [u8] = &mut buf;
+            let text = match f::ipv6(&mut rest, a) {
+                Ok(()) => {
+                    let n = 48 - rest.len();
+                    buf.get(..n).and_then(|t| std::str::from_utf8(t).ok())
+                }
+                Err(_) => None,
+            };
+            match text {
+                Some(t) => {
+                    s.push('[');
+                    s.push_str(t);
+                    s.push(']');
+                }
+                None => {
+                    let _ = write!(s, "[{a}]");
+                }
+            }
         }
     }
     s.push(':');
