@@ -94,16 +94,27 @@ sparse1=$dir/bench-$flows-c$concurrent.pcap
 sparse2=$dir/bench-$((2 * flows))-c$concurrent.pcap
 make_capture "$flows" "$sparse1"
 make_capture "$((2 * flows))" "$sparse2"
+# The same connections with more packets each: E1 has one request/response exchange per TCP
+# connection (11 packets), E8 eight (39 packets). What --flows keeps depends on the connections,
+# so its memory must not change between them.
+efl=$(( flows / 4 ))
+mix=(--udp 0.25 --ipv6 0.3 --clients 4096 --seed 1 --exchanges 1)
+ex1=$dir/bench-$efl-x1.pcap
+make_capture "$efl" "$ex1"
+mix=(--udp 0.25 --ipv6 0.3 --clients 4096 --seed 1 --exchanges 8)
+ex8=$dir/bench-$efl-x8.pcap
+make_capture "$efl" "$ex8"
 mix=(--udp 0.25 --ipv6 0.3 --clients 4096 --seed 1)
 
 export TZ=UTC LC_ALL=C
-PORTLENS=$PORTLENS FILE1=$file1 FILE2=$file2 SPARSE1=$sparse1 SPARSE2=$sparse2 SPARSE_CONCURRENT=$concurrent RUNS=$runs TSHARK_PACKETS=$tshark_packets \
+PORTLENS=$PORTLENS FILE1=$file1 FILE2=$file2 SPARSE1=$sparse1 SPARSE2=$sparse2 EX1=$ex1 EX8=$ex8 SPARSE_CONCURRENT=$concurrent FLOWS=$flows RUNS=$runs TSHARK_PACKETS=$tshark_packets \
   BENCH_DIR=$dir GEN_ARGS="--connections $flows ${mix[*]}" python3 - <<'PY'
 import os, statistics, struct, subprocess, sys, time
 
 pl = os.environ["PORTLENS"]
 f1, f2 = os.environ["FILE1"], os.environ["FILE2"]
 s1, s2 = os.environ["SPARSE1"], os.environ["SPARSE2"]
+e1, e8 = os.environ["EX1"], os.environ["EX8"]
 runs = int(os.environ["RUNS"])
 tn = int(os.environ["TSHARK_PACKETS"])
 out_dir = os.environ["BENCH_DIR"]
@@ -128,6 +139,7 @@ def count_packets(path):
 
 (n1, span1), (n2, span2) = count_packets(f1), count_packets(f2)
 (_, span_s1), (_, span_s2) = count_packets(s1), count_packets(s2)
+(ne1, _), (ne8, _) = count_packets(e1), count_packets(e8)
 tn = min(tn, n1)
 
 # id → (argv, what it is). Every command's stdout goes to /dev/null.
@@ -146,8 +158,10 @@ cmds = {
     "s_line2": ([pl, "-r", s2], "portlens -r S2"),
     "s_flows1": ([pl, "-r", s1, "--flows"], "portlens -r S --flows"),
     "s_flows2": ([pl, "-r", s2, "--flows"], "portlens -r S2 --flows"),
+    "e_flows1": ([pl, "-r", e1, "--flows"], "portlens -r E1 --flows"),
+    "e_flows8": ([pl, "-r", e8, "--flows"], "portlens -r E8 --flows"),
 }
-npk = {"ts": tn, "ts1": 1, "pl_line2": n2, "pl_flows2": n2, "s_line1": n1, "s_flows1": n1, "s_line2": n2, "s_flows2": n2}
+npk = {"ts": tn, "ts1": 1, "pl_line2": n2, "pl_flows2": n2, "s_line1": n1, "s_flows1": n1, "s_line2": n2, "s_flows2": n2, "e_flows1": ne1, "e_flows8": ne8}
 times = {k: [] for k in cmds}
 rss = {k: [] for k in cmds}
 rss_file = os.path.join(out_dir, "rss.txt")
@@ -230,13 +244,19 @@ r_flows = med["pl_flows"] / med["pl_read"]
 row("`--flows` (prints only the table)", f"{med['pl_flows']:.3f}", "`portlens -r F -w /dev/null` (read + decode)²",
     f"{med['pl_read']:.3f}", f"{r_flows:.2f}× its time", "≤ 2×", r_flows <= 2)
 FLAT = 1.15
-for key1, key2, what, note in [
-    ("s_line1", "s_line2", "line view", ""),
-    ("s_flows1", "s_flows2", "`--flows`", "³"),
-]:
-    m = mrss[key2] / mrss[key1]
-    row(f"memory, {what}: peak RSS S → S2 (2× packets)⁴", f"{mrss[key1] / 1024:.1f} MiB → {mrss[key2] / 1024:.1f} MiB",
-        "the same run on a file twice as long", "", f"{m:.2f}×", f"flat (≤ {FLAT}×){note}", m <= FLAT)
+m = mrss["s_line2"] / mrss["s_line1"]
+row("memory, line view: peak RSS S → S2 (2× packets, 2× connections)⁴",
+    f"{mrss['s_line1'] / 1024:.1f} MiB → {mrss['s_line2'] / 1024:.1f} MiB",
+    "the same run on a file twice as long", "", f"{m:.2f}×", f"flat (≤ {FLAT}×)", m <= FLAT)
+m = mrss["e_flows8"] / mrss["e_flows1"]
+row(f"memory, `--flows`: peak RSS E1 → E8 (the same connections, {ne8 / ne1:.1f}× packets)⁵",
+    f"{mrss['e_flows1'] / 1024:.1f} MiB → {mrss['e_flows8'] / 1024:.1f} MiB",
+    "the same run with more packets per connection", "", f"{m:.2f}×", f"flat (≤ {FLAT}×)", m <= FLAT)
+per_conn = (mrss["s_flows2"] - mrss["s_flows1"]) * 1024 / max(1, 0.75 * int(os.environ["FLOWS"]))
+rows.append(f"| memory, `--flows`: peak RSS S → S2 (2× connections)³ | {mrss['s_flows1'] / 1024:.1f} MiB → "
+            f"{mrss['s_flows2'] / 1024:.1f} MiB | the same run on a file twice as long |  | "
+            f"{mrss['s_flows2'] / mrss['s_flows1']:.2f}× (about {per_conn:.0f} bytes per extra TCP connection) | "
+            "grows with connections only, up to its cap | — |")
 
 git = sh("git describe --always --dirty 2>/dev/null || echo unknown")
 cpu = sh("lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1") or sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2")
@@ -271,13 +291,17 @@ p(f"¹ tshark decodes about {ts_rate / 1e3:.1f} k packets/s, so it runs on a pre
   f"make the ratio larger ({pl_json_rate / (tn / med['ts']):.0f}×).")
 p("² `-w /dev/null` with no view: reads every frame, decodes it (app.rs decodes before it looks at the view; "
   "the tracker is off) and writes the frame out again. It is the floor the other views are measured against.")
-p("³ `--flows` keeps one record per finished flow for its table (up to `flow::MAX_RECORDS` = 200,000), so its "
-  "memory grows with the number of flows until that cap; the table of live flows does not grow.")
-p(f"⁴ On F and F2 ({span1:.1f} s and {span2:.1f} s of traffic) every finished TCP connection stays in the tracker for its 60 s TIME_WAIT, "
-  "so the tables grow with the file up to `--max-flows` (100,000): "
-  f"line view {mrss['pl_line'] / 1024:.1f} MiB → {mrss['pl_line2'] / 1024:.1f} MiB, "
-  f"`--flows` {mrss['pl_flows'] / 1024:.1f} MiB → {mrss['pl_flows2'] / 1024:.1f} MiB. "
-  "S and S2 are long enough for those tables to reach a steady size, which is what \"flat\" is about.")
+p("³ `--flows` keeps one record per finished connection for its table (up to `flow::MAX_RECORDS` = 200,000; "
+  "beyond it the table says how many were left out), so its memory grows with the number of connections until "
+  "that cap, and not with their packets (⁵).")
+p(f"⁴ S and S2 span {span_s1:.0f} s and {span_s2:.0f} s, longer than the 60 s TIME_WAIT a finished connection "
+  "is remembered for (plus the 15 s between sweeps): the tracker's tables reach a steady size, set by the "
+  "connection rate, `--flow-timeout` and `--max-flows`, not by the length of the file. "
+  f"On F and F2 ({span1:.1f} s and {span2:.1f} s of traffic) every finished connection is still in its TIME_WAIT "
+  "at the end, so their tables grow with the file up to `--max-flows` (100,000): "
+  f"line view {mrss['pl_line'] / 1024:.1f} MiB → {mrss['pl_line2'] / 1024:.1f} MiB.")
+p(f"⁵ E1 and E8: the same {int(os.environ['FLOWS']) // 4:,} flows made with `--exchanges 1` and `--exchanges 8` "
+  f"({ne1:,} and {ne8:,} packets).")
 p("")
 p("All commands (median, fastest, slowest, peak RSS median):")
 p("")
