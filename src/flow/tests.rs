@@ -460,3 +460,27 @@ fn per_flow_state_stays_small() {
     assert!(std::mem::size_of::<UdpFlow>() <= 128, "{}", std::mem::size_of::<UdpFlow>());
     assert!(std::mem::size_of::<PacketNote>() <= 80, "{}", std::mem::size_of::<PacketNote>());
 }
+
+#[test]
+fn records_stop_at_their_cap_and_the_rest_are_counted() {
+    // MAX_RECORDS + 5 refused connections, each from its own client socket: the report keeps
+    // the first MAX_RECORDS records, in order, and counts the others by outcome, so the
+    // memory of --flows is bounded however many connections a capture holds.
+    let mut r = Run::records();
+    let extra = 5;
+    let n = MAX_RECORDS + extra;
+    for i in 0..n {
+        let client = format!("10.{}.{}.{}", (i >> 16) & 0xff, (i >> 8) & 0xff, i & 0xff);
+        let c = (client.as_str(), 40000);
+        let t = (i / 1000) as i64;
+        r.feed(&tcp_bytes(c, S, SYN, 1, 0, 0), t, 0);
+        r.feed(&tcp_bytes(S, c, RST | ACK, 0, 2, 0), t, 10);
+    }
+    let rep = r.t.finish();
+    assert_eq!(rep.flows.len(), MAX_RECORDS);
+    assert!(rep.flows.iter().all(|f| f.outcome == FlowOutcome::Tcp(TcpOutcome::Refused)));
+    assert!(rep.flows.windows(2).all(|w| w[0].id < w[1].id), "in the order the connections began");
+    assert_eq!(rep.omitted.flows, extra as u64);
+    assert_eq!(rep.omitted.packets, 2 * extra as u64);
+    assert_eq!(rep.omitted.by_outcome, vec![("refused", extra as u64)]);
+}

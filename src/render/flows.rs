@@ -72,44 +72,19 @@ fn push_uint(s: &mut String, n: impl itoa::Integer) {
     s.push_str(itoa::Buffer::new().format(n));
 }
 
-/// Appends `IP:port` (`[IPv6]:port`) without the `fmt` machinery (tables of 100,000 rows
-/// are formatted twice).
+/// Appends `IP:port` (`[IPv6]:port`), written by the line view's socket writer into a stack
+/// buffer: no `fmt` machinery (tables of 100,000 rows are formatted twice).
 fn push_socket(s: &mut String, ip: IpAddr, port: u16) {
-    match ip {
-        IpAddr::V4(a) => {
-            for (i, o) in a.octets().iter().enumerate() {
-                if i > 0 {
-                    s.push('.');
-                }
-                push_uint(s, *o);
-            }
-        }
-        IpAddr::V6(a) => {
-            // RFC 5952 text from the line view's writer, into a stack buffer (the longest
-            // form, with an embedded IPv4 address, is 45 bytes).
-            let mut buf = [0u8; 48];
-            let mut rest: &mut [u8] = &mut buf;
-            let text = match f::ipv6(&mut rest, a) {
-                Ok(()) => {
-                    let n = 48 - rest.len();
-                    buf.get(..n).and_then(|t| std::str::from_utf8(t).ok())
-                }
-                Err(_) => None,
-            };
-            match text {
-                Some(t) => {
-                    s.push('[');
-                    s.push_str(t);
-                    s.push(']');
-                }
-                None => {
-                    let _ = write!(s, "[{a}]");
-                }
-            }
-        }
+    // The longest socket: `[` + 45 bytes of IPv6 with an embedded IPv4 address + `]:65535`.
+    const MAX: usize = 56;
+    let mut buf = [0u8; MAX];
+    let mut rest: &mut [u8] = &mut buf;
+    let written = f::socket(&mut rest, ip, port).is_ok();
+    let n = MAX - rest.len();
+    match buf.get(..n).and_then(|t| std::str::from_utf8(t).ok()).filter(|_| written) {
+        Some(t) => s.push_str(t),
+        None => s.push_str(&f::socket_string(ip, port)),
     }
-    s.push(':');
-    push_uint(s, port);
 }
 
 /// Appends the outcome cell to `s`.
