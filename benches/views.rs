@@ -10,7 +10,6 @@
 mod common;
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use common::timed;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -167,10 +166,7 @@ fn bench_views(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .sample_size(20)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2));
+    config = common::config();
     targets = bench_views
 }
 criterion_main!(benches);

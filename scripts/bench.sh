@@ -11,10 +11,13 @@
 #   scripts/bench.sh --runs 9             # more rounds on a noisy machine
 #   scripts/bench.sh --quick              # 3 rounds of a 100k-packet file: a smoke test, not a result
 #   PORTLENS=target/release/portlens scripts/bench.sh --no-build
+#   sudo scripts/bench.sh --all           # every benchmark: this table, then scripts/bench-live.sh
+#                                         # (live drops; needs root) and the criterion benches
 #
 # Options: --runs N (rounds, default 5), --flows N (flows in the file, default 60000; the
 # memory check also reads a file of 2N), --tshark-packets N (prefix tshark decodes, default
-# 20000), --dir DIR (where the captures are cached, default /tmp/portlens-bench), --no-build.
+# 20000), --dir DIR (where the captures are cached, default /tmp/portlens-bench), --no-build,
+# --all (also the live and criterion benchmarks, after the table).
 # The table is also written to DIR/results.md; every run's time to DIR/runs.tsv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +27,7 @@ flows=60000
 tshark_packets=20000
 dir=${BENCH_DIR:-/tmp/portlens-bench}
 build=1
+all=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --runs) runs=$2; shift 2 ;;
@@ -32,7 +36,8 @@ while [[ $# -gt 0 ]]; do
     --dir) dir=$2; shift 2 ;;
     --no-build) build=0; shift ;;
     --quick) runs=3; flows=10000; tshark_packets=5000; shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    --all) all=1; shift ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -317,3 +322,12 @@ with open(os.path.join(out_dir, "results.md"), "w") as f:
 sys.stdout.write(text)
 print(f"bench.sh: table also in {os.path.join(out_dir, 'results.md')}; every run in {os.path.join(out_dir, 'runs.tsv')}", file=sys.stderr)
 PY
+
+if [[ $all -eq 1 ]]; then
+  if [[ $(id -u) -eq 0 ]]; then
+    PORTLENS=$PORTLENS scripts/bench-live.sh --no-build
+  else
+    echo "bench.sh: the live benchmark needs root: sudo scripts/bench-live.sh" >&2
+  fi
+  cargo bench --bench decode --bench views --bench flow
+fi

@@ -11,37 +11,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 
 use common::{fixture, json_lines, run};
 use serde_json::Value;
 
 fn snapshot(name: &str, actual: &str) {
-    let path: PathBuf =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots").join(format!("flows__{name}.txt"));
-    if std::env::var_os("PORTLENS_BLESS").is_some() {
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(&path, actual).expect("write snapshot");
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("no snapshot {}: run PORTLENS_BLESS=1 cargo test --test flows", path.display()));
-    if expected != actual {
-        let diff: Vec<String> = expected
-            .lines()
-            .zip(actual.lines())
-            .enumerate()
-            .filter(|(_, (e, a))| e != a)
-            .take(5)
-            .map(|(i, (e, a))| format!("line {}:\n  expected: {e}\n  actual:   {a}", i + 1))
-            .collect();
-        panic!(
-            "snapshot {name} differs ({} vs {} lines)\n{}\n--- actual ---\n{actual}",
-            expected.lines().count(),
-            actual.lines().count(),
-            diff.join("\n")
-        );
-    }
+    common::snapshot("flows", name, actual);
 }
 
 fn ok(args: &[&str]) -> String {

@@ -126,3 +126,12 @@ pub fn timed<S>(
     }
     total
 }
+
+/// The criterion settings every bench uses: short runs, so that all three benches together
+/// take a few minutes.
+pub fn config() -> criterion::Criterion {
+    criterion::Criterion::default()
+        .sample_size(20)
+        .warm_up_time(std::time::Duration::from_millis(500))
+        .measurement_time(std::time::Duration::from_secs(2))
+}

@@ -101,3 +101,32 @@ pub fn have(program: &str) -> bool {
 pub fn is_root() -> bool {
     Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
 }
+
+/// Compares `actual` with the stored snapshot `tests/snapshots/{suite}__{name}.txt`, showing
+/// the first differing lines; with `PORTLENS_BLESS=1` it writes the snapshot instead.
+pub fn snapshot(suite: &str, name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots").join(format!("{suite}__{name}.txt"));
+    if std::env::var_os("PORTLENS_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, actual).expect("write snapshot");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("no snapshot {}: run PORTLENS_BLESS=1 cargo test --test {suite}", path.display()));
+    if expected != actual {
+        let diff: Vec<String> = expected
+            .lines()
+            .zip(actual.lines())
+            .enumerate()
+            .filter(|(_, (e, a))| e != a)
+            .take(5)
+            .map(|(i, (e, a))| format!("line {}:\n  expected: {e}\n  actual:   {a}", i + 1))
+            .collect();
+        panic!(
+            "snapshot {name} differs ({} vs {} lines)\n{}\n--- actual ---\n{actual}",
+            expected.lines().count(),
+            actual.lines().count(),
+            diff.join("\n")
+        );
+    }
+}
