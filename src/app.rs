@@ -9,7 +9,8 @@ use crate::capture::{CaptureError, CaptureWriter, Filter, LiveCapture, LiveStats
 use crate::decode::decode;
 use crate::flow::{Tracker, TrackerConfig};
 use crate::model::flow::PacketNote;
-use crate::model::TsPrecision;
+use crate::model::{Packet, TsPrecision};
+use crate::pipeline;
 use crate::privs;
 use crate::render::json::JsonView;
 use crate::render::PacketView;
@@ -138,8 +139,28 @@ enum Printer {
     Line(LineView),
     Json(JsonView),
     Bits(Box<crate::render::bits::BitsView>),
-    Other(Box<dyn PacketView>),
+    Other(Box<dyn PacketView + Send>),
     None,
+}
+
+impl Printer {
+    /// Writes one packet with the chosen view.
+    fn packet<W: Write>(&mut self, w: &mut W, pkt: &Packet<'_>, note: &PacketNote) -> io::Result<()> {
+        match self {
+            Printer::Line(v) => v.packet(w, pkt, note),
+            Printer::Json(v) => v.packet(w, pkt, note),
+            Printer::Bits(v) => v.packet(w, pkt, note),
+            Printer::Other(v) => v.packet(w, pkt, note),
+            Printer::None => Ok(()),
+        }
+    }
+}
+
+/// Where the packet loop sends a decoded packet: straight to the printer, or to the printer
+/// thread (`pipeline`).
+enum Sink<'a, W: Write> {
+    Direct { printer: &'a mut Printer, out: &'a mut W },
+    Piped(pipeline::Feeder),
 }
 
 /// Builds the per-packet printer for the chosen view.
@@ -196,8 +217,8 @@ pub fn run(s: &Settings) -> Result<(), AppError> {
     let stopper = Stopper::new();
     install_signals(&stopper);
 
-    let stdout = io::stdout();
-    let mut out = Out::new(stdout.lock());
+    // Unlocked: the printer thread writes to it (a lock is taken per 64 KiB buffer).
+    let mut out = Out::new(io::stdout());
     let result = run_inner(s, &stopper, &mut out);
     let flushed = out.flush();
     match (result, flushed) {
@@ -209,7 +230,7 @@ pub fn run(s: &Settings) -> Result<(), AppError> {
     }
 }
 
-fn run_inner<W: Write>(s: &Settings, stopper: &Stopper, out: &mut W) -> Result<(), AppError> {
+fn run_inner<W: Write + Send>(s: &Settings, stopper: &Stopper, out: &mut W) -> Result<(), AppError> {
     let mut printer = make_printer(s);
     let track = !matches!(s.view, View::None) || s.flows || s.stats;
     let mut tracker = Tracker::new(TrackerConfig {
@@ -264,85 +285,120 @@ fn run_inner<W: Write>(s: &Settings, stopper: &Stopper, out: &mut W) -> Result<(
     let mut printed: u64 = 0;
     let mut error: Option<AppError> = None;
     let mut next_path = 1;
-    let mut src = sources.pop();
-    'sources: while let Some(mut source) = src.take() {
-        if let (Source::File(f), Some(flt)) = (&source, filter.as_mut()) {
-            if let Some(lt) = f.first_linktype() {
-                flt.prepare(lt)?;
-            }
-        }
-        if let (Source::File(f), Some(w)) = (&source, writer.as_mut()) {
-            // A classic pcap names its link type up front: write the header now, so that a
-            // filter matching nothing still leaves a valid file of the same link type.
-            if let (false, Some(lt)) = (f.is_pcapng(), f.first_linktype()) {
-                w.begin(lt, f.precision())?;
-            }
-        }
-        // Whether the whole run ends here (signal, -c, error) rather than this source.
-        let mut done = false;
-        loop {
-            if stopper.stopped() {
-                done = true;
-                break;
-            }
-            if let (Some(p), Source::File(f)) = (progress.as_mut(), &source) {
-                p.tick(f.bytes_read());
-            }
-            let frame = match source.next_frame() {
-                Ok(Some(fr)) => fr,
-                Ok(None) => break,
-                Err(e) => {
-                    error = Some(e.into());
-                    done = true;
-                    break;
+    // Files are printed by a second thread (see `pipeline`), unless each packet must reach the
+    // screen at once (`-l`) or the view keeps state across the run's end (the ladder).
+    let pipelined = matches!(s.input, Input::Files(_))
+        && !s.line_buffered
+        && matches!(printer, Printer::Line(_) | Printer::Json(_) | Printer::Bits(_));
+    thread::scope(|scope| -> Result<(), AppError> {
+        let (mut sink, drain) = if pipelined {
+            let (feeder, drain) = pipeline::channel();
+            let (printer, out) = (&mut printer, &mut *out);
+            let h = scope.spawn(move || drain.run(out, |w, pkt, note| printer.packet(w, pkt, note)));
+            (Sink::Piped(feeder), Some(h))
+        } else {
+            (Sink::Direct { printer: &mut printer, out: &mut *out }, None)
+        };
+        let looped = (|| -> Result<(), AppError> {
+            let mut src = sources.pop();
+            'sources: while let Some(mut source) = src.take() {
+                if let (Source::File(f), Some(flt)) = (&source, filter.as_mut()) {
+                    if let Some(lt) = f.first_linktype() {
+                        flt.prepare(lt)?;
+                    }
                 }
-            };
-            frame_no += 1;
-            if let Some(flt) = filter.as_mut() {
-                if !flt.matches(&frame)? {
-                    continue;
+                if let (Source::File(f), Some(w)) = (&source, writer.as_mut()) {
+                    // A classic pcap names its link type up front: write the header now, so that a
+                    // filter matching nothing still leaves a valid file of the same link type.
+                    if let (false, Some(lt)) = (f.is_pcapng(), f.first_linktype()) {
+                        w.begin(lt, f.precision())?;
+                    }
                 }
-            }
-            if let Some(w) = writer.as_mut() {
-                w.write(&frame)?;
-            }
-            let pkt = decode(&frame, frame_no);
-            let note = if track { tracker.observe(&pkt) } else { PacketNote::default() };
-            let res = match &mut printer {
-                Printer::Line(v) => v.packet(out, &pkt, &note),
-                Printer::Json(v) => v.packet(out, &pkt, &note),
-                Printer::Bits(v) => v.packet(out, &pkt, &note),
-                Printer::Other(v) => v.packet(out, &pkt, &note),
-                Printer::None => Ok(()),
-            };
-            res.map_err(AppError::Output)?;
-            if s.line_buffered {
-                out.flush().map_err(AppError::Output)?;
-            }
-            printed += 1;
-            if s.count.is_some_and(|c| printed >= c) {
-                done = true;
-                break;
-            }
-        }
-        // A live capture is stopped here, while its counters can still be read.
-        if let Source::Live(l) = &mut source {
-            live_stats = l.finish();
-        }
-        if done {
-            break 'sources;
-        }
-        if let Some(p) = paths.get(next_path) {
-            next_path += 1;
-            match Source::open_file(p) {
-                Ok(next) => src = Some(next),
-                Err(e) => {
-                    error = Some(e.into());
+                // Whether the whole run ends here (signal, -c, error) rather than this source.
+                let mut done = false;
+                loop {
+                    if stopper.stopped() {
+                        done = true;
+                        break;
+                    }
+                    if let (Some(p), Source::File(f)) = (progress.as_mut(), &source) {
+                        p.tick(f.bytes_read());
+                    }
+                    let frame = match source.next_frame() {
+                        Ok(Some(fr)) => fr,
+                        Ok(None) => break,
+                        Err(e) => {
+                            error = Some(e.into());
+                            done = true;
+                            break;
+                        }
+                    };
+                    frame_no += 1;
+                    if let Some(flt) = filter.as_mut() {
+                        if !flt.matches(&frame)? {
+                            continue;
+                        }
+                    }
+                    if let Some(w) = writer.as_mut() {
+                        w.write(&frame)?;
+                    }
+                    let pkt = decode(&frame, frame_no);
+                    let note = if track { tracker.observe(&pkt) } else { PacketNote::default() };
+                    match &mut sink {
+                        Sink::Direct { printer, out } => {
+                            printer.packet(*out, &pkt, &note).map_err(AppError::Output)?;
+                            if s.line_buffered {
+                                out.flush().map_err(AppError::Output)?;
+                            }
+                        }
+                        Sink::Piped(feeder) => {
+                            if !feeder.push(&frame, frame_no, note) {
+                                // The printer thread stopped on an output error; it is collected below.
+                                done = true;
+                                break;
+                            }
+                        }
+                    }
+                    printed += 1;
+                    if s.count.is_some_and(|c| printed >= c) {
+                        done = true;
+                        break;
+                    }
+                }
+                // A live capture is stopped here, while its counters can still be read.
+                if let Source::Live(l) = &mut source {
+                    live_stats = l.finish();
+                }
+                if done {
                     break 'sources;
                 }
+                if let Some(p) = paths.get(next_path) {
+                    next_path += 1;
+                    match Source::open_file(p) {
+                        Ok(next) => src = Some(next),
+                        Err(e) => {
+                            error = Some(e.into());
+                            break 'sources;
+                        }
+                    }
+                }
+            }
+            Ok(())
+        })();
+        if let Sink::Piped(feeder) = sink {
+            feeder.finish();
+        }
+        // Everything read has been printed once the printer thread ends; its output error
+        // (a closed pipe, say) is what stopped the reading, so it comes first.
+        if let Some(h) = drain {
+            match h.join() {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return Err(AppError::Output(e)),
+                Err(panic) => std::panic::resume_unwind(panic),
             }
         }
-    }
+        looped
+    })?;
     if let Some(flt) = &filter {
         for (lt, why) in &flt.skipped_linktypes {
             eprintln!(

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod decode;
 pub mod flow;
 pub mod model;
+pub mod pipeline;
 pub mod privs;
 pub mod render;
 pub mod sandbox;

@@ -413,3 +413,73 @@ fn completions_and_man_page_come_from_the_cli_definitions() {
     assert_eq!(man.code, Some(0));
     assert!(man.stdout.contains(".TH portlens") && man.stdout.contains("\\-\\-bits"), "{}", &man.stdout[..200.min(man.stdout.len())]);
 }
+
+/// `-r F` for every fixture that reads cleanly (exit 0), `times` times over: several thousand
+/// frames, so that the printer thread's batches (2,048 frames) change hands many times.
+fn many_fixture_args(times: usize) -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .expect("fixtures")
+        .filter_map(|e| e.ok().map(|e| e.path().display().to_string()))
+        .filter(|p| p.ends_with(".pcap") || p.ends_with(".pcapng"))
+        .filter(|p| run(&["-r", p, "-w", "/dev/null"]).code == Some(0))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 20, "the fixtures: {files:?}");
+    let mut args = Vec::new();
+    for _ in 0..times {
+        for f in &files {
+            args.push("-r".to_string());
+            args.push(f.clone());
+        }
+    }
+    args
+}
+
+#[test]
+fn printing_on_a_second_thread_changes_nothing() {
+    // Reading files, the packets are printed by a second thread in batches; with -l each one is
+    // printed by the reading thread at once. Both must print the same bytes, for every view
+    // printed per packet, with -c stopping inside a batch, and with the reports after them.
+    let files = many_fixture_args(10);
+    let views: [&[&str]; 9] = [
+        &[],
+        &["-v", "-S"],
+        &["--json"],
+        &["--bits"],
+        &["--bits", "-v"],
+        &["-X", "-e", "-tttt"],
+        &["-c", "3001"],
+        &["--flows", "--stats", "--print"],
+        &["--json", "--flows", "tcp"],
+    ];
+    for view in views {
+        let mut args: Vec<&str> = files.iter().map(String::as_str).collect();
+        args.extend_from_slice(view);
+        let threaded = run(&args);
+        args.push("-l");
+        let direct = run(&args);
+        assert_eq!(threaded.code, Some(0), "{view:?}: {}", threaded.stderr);
+        assert_eq!(direct.code, Some(0), "{view:?} -l: {}", direct.stderr);
+        assert!(threaded.stdout.lines().count() > 3000, "{view:?}: enough output to cross batches");
+        assert!(threaded.stdout == direct.stdout, "{view:?}: the outputs differ");
+        assert_eq!(threaded.stderr, direct.stderr, "{view:?}");
+    }
+}
+
+#[test]
+fn closed_stdout_stops_the_printer_thread_quietly() {
+    // Far more output than a pipe holds, printed by the second thread: closing the pipe makes
+    // its write fail, the reading stops, and the run ends quietly with success.
+    use std::process::Stdio;
+    let files = many_fixture_args(20);
+    let args: Vec<&str> = files.iter().map(String::as_str).collect();
+    let mut child = common::command(&args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let mut out = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 10];
+    std::io::Read::read_exact(&mut out, &mut first).expect("read some output");
+    drop(out);
+    let o = child.wait_with_output().expect("wait");
+    assert_eq!(o.status.code(), Some(0));
+    assert!(o.stderr.is_empty(), "quiet: {}", String::from_utf8_lossy(&o.stderr));
+}
