@@ -156,11 +156,26 @@ impl Printer {
     }
 }
 
-/// Where the packet loop sends a decoded packet: straight to the printer, or to the printer
-/// thread (`pipeline`).
+/// What the packet loop does with a frame: decode, track (when `tracker` is set) and print it
+/// here, or hand it to the other thread (`pipeline`), tracking it here first when `tracker`
+/// is set (the other thread prints) or not at all (the other thread tracks).
 enum Sink<'a, W: Write> {
-    Direct { printer: &'a mut Printer, out: &'a mut W },
-    Piped(pipeline::Feeder),
+    Direct { printer: &'a mut Printer, out: &'a mut W, tracker: Option<&'a mut Tracker> },
+    Piped { feeder: pipeline::Feeder, tracker: Option<&'a mut Tracker> },
+}
+
+/// Starts the file loop's second thread (see `run_inner`).
+fn spawn_second<'scope, F>(
+    scope: &'scope thread::Scope<'scope, '_>,
+    f: F,
+) -> Result<thread::ScopedJoinHandle<'scope, io::Result<()>>, AppError>
+where
+    F: FnOnce() -> io::Result<()> + Send + 'scope,
+{
+    thread::Builder::new()
+        .name("portlens-2".into())
+        .spawn_scoped(scope, f)
+        .map_err(|e| AppError::Other(format!("cannot start a second thread: {e}")))
 }
 
 /// Builds the per-packet printer for the chosen view.
@@ -285,19 +300,33 @@ fn run_inner<W: Write + Send>(s: &Settings, stopper: &Stopper, out: &mut W) -> R
     let mut printed: u64 = 0;
     let mut error: Option<AppError> = None;
     let mut next_path = 1;
-    // Files are printed by a second thread (see `pipeline`), unless each packet must reach the
-    // screen at once (`-l`) or the view keeps state across the run's end (the ladder).
-    let pipelined = matches!(s.input, Input::Files(_))
-        && !s.line_buffered
-        && matches!(printer, Printer::Line(_) | Printer::Json(_) | Printer::Bits(_));
+    // Reading files, a second thread (see `pipeline`) prints the packets, or, when only the
+    // reports are wanted (`--flows`, `--stats`), tracks the connections. Not with -l (each
+    // packet must reach the screen at once), the ladder (its state reaches past the last
+    // packet) or live captures (a packet would wait for its batch to fill).
+    let files = matches!(s.input, Input::Files(_)) && !s.line_buffered;
+    let print_there = files && matches!(printer, Printer::Line(_) | Printer::Json(_) | Printer::Bits(_));
+    let track_there = files && track && matches!(printer, Printer::None);
     thread::scope(|scope| -> Result<(), AppError> {
-        let (mut sink, drain) = if pipelined {
+        let (mut sink, drain) = if print_there {
             let (feeder, drain) = pipeline::channel();
             let (printer, out) = (&mut printer, &mut *out);
-            let h = scope.spawn(move || drain.run(out, |w, pkt, note| printer.packet(w, pkt, note)));
-            (Sink::Piped(feeder), Some(h))
+            let h = spawn_second(scope, move || drain.run(out, |w, pkt, note| printer.packet(w, pkt, note)))?;
+            let tracker = if track { Some(&mut tracker) } else { None };
+            (Sink::Piped { feeder, tracker }, Some(h))
+        } else if track_there {
+            let (feeder, drain) = pipeline::channel();
+            let tracker = &mut tracker;
+            let h = spawn_second(scope, move || {
+                drain.run(&mut io::sink(), |_, pkt, _| {
+                    tracker.observe(pkt);
+                    Ok(())
+                })
+            })?;
+            (Sink::Piped { feeder, tracker: None }, Some(h))
         } else {
-            (Sink::Direct { printer: &mut printer, out: &mut *out }, None)
+            let tracker = if track { Some(&mut tracker) } else { None };
+            (Sink::Direct { printer: &mut printer, out: &mut *out, tracker }, None)
         };
         let looped = (|| -> Result<(), AppError> {
             let mut src = sources.pop();
@@ -342,16 +371,20 @@ fn run_inner<W: Write + Send>(s: &Settings, stopper: &Stopper, out: &mut W) -> R
                     if let Some(w) = writer.as_mut() {
                         w.write(&frame)?;
                     }
-                    let pkt = decode(&frame, frame_no);
-                    let note = if track { tracker.observe(&pkt) } else { PacketNote::default() };
                     match &mut sink {
-                        Sink::Direct { printer, out } => {
+                        Sink::Direct { printer, out, tracker } => {
+                            let pkt = decode(&frame, frame_no);
+                            let note = tracker.as_mut().map_or_else(PacketNote::default, |t| t.observe(&pkt));
                             printer.packet(*out, &pkt, &note).map_err(AppError::Output)?;
                             if s.line_buffered {
                                 out.flush().map_err(AppError::Output)?;
                             }
                         }
-                        Sink::Piped(feeder) => {
+                        Sink::Piped { feeder, tracker } => {
+                            // Without a tracker here, the other thread decodes and tracks.
+                            let note = tracker
+                                .as_mut()
+                                .map_or_else(PacketNote::default, |t| t.observe(&decode(&frame, frame_no)));
                             if !feeder.push(&frame, frame_no, note) {
                                 // The printer thread stopped on an output error; it is collected below.
                                 done = true;
@@ -385,7 +418,7 @@ fn run_inner<W: Write + Send>(s: &Settings, stopper: &Stopper, out: &mut W) -> R
             }
             Ok(())
         })();
-        if let Sink::Piped(feeder) = sink {
+        if let Sink::Piped { feeder, .. } = sink {
             feeder.finish();
         }
         // Everything read has been printed once the printer thread ends; its output error
