@@ -77,19 +77,9 @@ for tool in tcpdump python3 "$cc"; do
   fi
 done
 
-if [[ -z "${PORTLENS:-}" ]]; then
-  target_dir=$(cargo metadata --format-version 1 --no-deps |
-    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-  PORTLENS=$target_dir/release/portlens
-  if [[ $build -eq 1 ]]; then
-    echo "bench-live.sh: cargo build --release" >&2
-    cargo build --release --bin portlens >&2
-  fi
-fi
-if [[ ! -x $PORTLENS ]]; then
-  echo "bench-live.sh: no portlens binary at $PORTLENS (build it, or set PORTLENS=...)" >&2
-  exit 1
-fi
+me=bench-live.sh
+# shellcheck source=scripts/portlens-bin.sh
+. scripts/portlens-bin.sh
 
 mkdir -p "$dir"
 # The sender: COUNT datagrams of SIZE bytes to 127.0.0.1:PORT at RATE per second, paced

@@ -53,19 +53,9 @@ for tool in tcpdump tshark python3 /usr/bin/time; do
   fi
 done
 
-if [[ -z "${PORTLENS:-}" ]]; then
-  target_dir=$(cargo metadata --format-version 1 --no-deps |
-    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-  PORTLENS=$target_dir/release/portlens
-  if [[ $build -eq 1 ]]; then
-    echo "bench.sh: cargo build --release" >&2
-    cargo build --release --bin portlens >&2
-  fi
-fi
-if [[ ! -x $PORTLENS ]]; then
-  echo "bench.sh: no portlens binary at $PORTLENS (build it, or set PORTLENS=...)" >&2
-  exit 1
-fi
+me=bench.sh
+# shellcheck source=scripts/portlens-bin.sh
+. scripts/portlens-bin.sh
 
 # The capture: TCP connections (handshake, request, response, close; some reset, refused or
 # unanswered), a quarter of the flows UDP request/response, 30 % of all flows over IPv6, from
