@@ -328,101 +328,99 @@ fn run_inner<W: Write + Send>(s: &Settings, stopper: &Stopper, out: &mut W) -> R
             let tracker = if track { Some(&mut tracker) } else { None };
             (Sink::Direct { printer: &mut printer, out: &mut *out, tracker }, None)
         };
-        let looped = (|| -> Result<(), AppError> {
-            let mut src = sources.pop();
-            'sources: while let Some(mut source) = src.take() {
-                if let (Source::File(f), Some(flt)) = (&source, filter.as_mut()) {
-                    if let Some(lt) = f.first_linktype() {
-                        flt.prepare(lt)?;
-                    }
+        let mut src = sources.pop();
+        'sources: while let Some(mut source) = src.take() {
+            if let (Source::File(f), Some(flt)) = (&source, filter.as_mut()) {
+                if let Some(lt) = f.first_linktype() {
+                    flt.prepare(lt)?;
                 }
-                if let (Source::File(f), Some(w)) = (&source, writer.as_mut()) {
-                    // A classic pcap names its link type up front: write the header now, so that a
-                    // filter matching nothing still leaves a valid file of the same link type.
-                    if let (false, Some(lt)) = (f.is_pcapng(), f.first_linktype()) {
-                        w.begin(lt, f.precision())?;
-                    }
+            }
+            if let (Source::File(f), Some(w)) = (&source, writer.as_mut()) {
+                // A classic pcap names its link type up front: write the header now, so that a
+                // filter matching nothing still leaves a valid file of the same link type.
+                if let (false, Some(lt)) = (f.is_pcapng(), f.first_linktype()) {
+                    w.begin(lt, f.precision())?;
                 }
-                // Whether the whole run ends here (signal, -c, error) rather than this source.
-                let mut done = false;
-                loop {
-                    if stopper.stopped() {
+            }
+            // Whether the whole run ends here (signal, -c, error) rather than this source.
+            let mut done = false;
+            loop {
+                if stopper.stopped() {
+                    done = true;
+                    break;
+                }
+                if let (Some(p), Source::File(f)) = (progress.as_mut(), &source) {
+                    p.tick(f.bytes_read());
+                }
+                let frame = match source.next_frame() {
+                    Ok(Some(fr)) => fr,
+                    Ok(None) => break,
+                    Err(e) => {
+                        error = Some(e.into());
                         done = true;
                         break;
                     }
-                    if let (Some(p), Source::File(f)) = (progress.as_mut(), &source) {
-                        p.tick(f.bytes_read());
+                };
+                frame_no += 1;
+                if let Some(flt) = filter.as_mut() {
+                    if !flt.matches(&frame)? {
+                        continue;
                     }
-                    let frame = match source.next_frame() {
-                        Ok(Some(fr)) => fr,
-                        Ok(None) => break,
-                        Err(e) => {
-                            error = Some(e.into());
+                }
+                if let Some(w) = writer.as_mut() {
+                    w.write(&frame)?;
+                }
+                match &mut sink {
+                    Sink::Direct { printer, out, tracker } => {
+                        let pkt = decode(&frame, frame_no);
+                        let note = tracker.as_mut().map_or_else(PacketNote::default, |t| t.observe(&pkt));
+                        printer.packet(*out, &pkt, &note).map_err(AppError::Output)?;
+                        if s.line_buffered {
+                            out.flush().map_err(AppError::Output)?;
+                        }
+                    }
+                    Sink::Piped { feeder, tracker } => {
+                        // Without a tracker here, the other thread decodes and tracks.
+                        let note = tracker
+                            .as_mut()
+                            .map_or_else(PacketNote::default, |t| t.observe(&decode(&frame, frame_no)));
+                        if !feeder.push(&frame, frame_no, note) {
+                            // The printer thread stopped on an output error; it is collected below.
                             done = true;
                             break;
                         }
-                    };
-                    frame_no += 1;
-                    if let Some(flt) = filter.as_mut() {
-                        if !flt.matches(&frame)? {
-                            continue;
-                        }
-                    }
-                    if let Some(w) = writer.as_mut() {
-                        w.write(&frame)?;
-                    }
-                    match &mut sink {
-                        Sink::Direct { printer, out, tracker } => {
-                            let pkt = decode(&frame, frame_no);
-                            let note = tracker.as_mut().map_or_else(PacketNote::default, |t| t.observe(&pkt));
-                            printer.packet(*out, &pkt, &note).map_err(AppError::Output)?;
-                            if s.line_buffered {
-                                out.flush().map_err(AppError::Output)?;
-                            }
-                        }
-                        Sink::Piped { feeder, tracker } => {
-                            // Without a tracker here, the other thread decodes and tracks.
-                            let note = tracker
-                                .as_mut()
-                                .map_or_else(PacketNote::default, |t| t.observe(&decode(&frame, frame_no)));
-                            if !feeder.push(&frame, frame_no, note) {
-                                // The printer thread stopped on an output error; it is collected below.
-                                done = true;
-                                break;
-                            }
-                        }
-                    }
-                    printed += 1;
-                    if s.count.is_some_and(|c| printed >= c) {
-                        done = true;
-                        break;
                     }
                 }
-                // A live capture is stopped here, while its counters can still be read.
-                if let Source::Live(l) = &mut source {
-                    live_stats = l.finish();
+                printed += 1;
+                if s.count.is_some_and(|c| printed >= c) {
+                    done = true;
+                    break;
                 }
-                if done {
-                    break 'sources;
-                }
-                if let Some(p) = paths.get(next_path) {
-                    next_path += 1;
-                    match Source::open_file(p) {
-                        Ok(next) => src = Some(next),
-                        Err(e) => {
-                            error = Some(e.into());
-                            break 'sources;
-                        }
+            }
+            // A live capture is stopped here, while its counters can still be read.
+            if let Source::Live(l) = &mut source {
+                live_stats = l.finish();
+            }
+            if done {
+                break 'sources;
+            }
+            if let Some(p) = paths.get(next_path) {
+                next_path += 1;
+                match Source::open_file(p) {
+                    Ok(next) => src = Some(next),
+                    Err(e) => {
+                        error = Some(e.into());
+                        break 'sources;
                     }
                 }
             }
-            Ok(())
-        })();
+        }
+        // (An early return above drops the feeder, and the scope waits for the second thread.)
         if let Sink::Piped { feeder, .. } = sink {
             feeder.finish();
         }
-        // Everything read has been printed once the printer thread ends; its output error
-        // (a closed pipe, say) is what stopped the reading, so it comes first.
+        // Everything read has been printed once the second thread ends; its output error (a
+        // closed pipe, say) is what stopped the reading.
         if let Some(h) = drain {
             match h.join() {
                 Ok(Ok(())) => {}
@@ -430,7 +428,7 @@ fn run_inner<W: Write + Send>(s: &Settings, stopper: &Stopper, out: &mut W) -> R
                 Err(panic) => std::panic::resume_unwind(panic),
             }
         }
-        looped
+        Ok(())
     })?;
     if let Some(flt) = &filter {
         for (lt, why) in &flt.skipped_linktypes {
