@@ -3,8 +3,9 @@
 //! and the tracker's note into a batch and hands full batches to a printer thread through a
 //! bounded channel. The printer decodes each frame again (decoding is pure and cheap) and
 //! renders it, in the order the batches were sent, so the output is byte for byte what one
-//! thread prints. Used for files only: a live capture wants each packet on screen at once,
-//! and `-l` wants a flush per packet.
+//! thread prints. When only the reports are wanted, the second thread tracks instead of
+//! printing (`app::run_inner` chooses). Used for files only: a live capture wants each packet
+//! on screen at once, and `-l` wants a flush per packet.
 //!
 //! Memory is bounded by the channel: at most `DEPTH` batches in flight plus the two being
 //! filled and printed, each about `BATCH_BYTES`. Batches go back to the reader for reuse, so
