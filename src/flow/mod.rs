@@ -30,7 +30,8 @@ use std::net::IpAddr;
 use rustc_hash::FxHashMap;
 
 use crate::model::flow::{
-    Detection, FlowEnd, FlowOutcome, FlowRecord, FlowReport, Omitted, PacketNote, RoleRule, StatsReport, TcpOutcome,
+    Detection, FlowEnd, FlowOutcome, FlowProto, FlowRecord, FlowReport, Omitted, PacketNote, RoleRule, StatsReport,
+    TcpOutcome,
     TrackerCounters, is_ephemeral,
 };
 use crate::model::{Packet, Timestamp, Transport};
@@ -125,6 +126,102 @@ impl<T> PerDir<T> {
     #[inline]
     pub fn at_mut(&mut self, d: u8) -> &mut T {
         if d & 1 == 0 { &mut self.0 } else { &mut self.1 }
+    }
+}
+
+/// What a TCP connection and a UDP conversation both keep: who they are, when they were seen,
+/// which side is the client, and their counters per direction; and the part of their record
+/// made from that.
+#[derive(Clone, Debug)]
+pub(crate) struct Common {
+    /// Run-unique number.
+    pub id: u64,
+    /// First packet time.
+    pub first: Timestamp,
+    /// Latest packet time (never goes backwards).
+    pub last: Timestamp,
+    /// Direction index of the client.
+    pub client: u8,
+    /// How the roles were decided.
+    pub roles: RoleRule,
+    /// Packets per direction index.
+    pub packets: PerDir<u64>,
+    /// Wire bytes per direction index.
+    pub bytes: PerDir<u64>,
+    /// Payload bytes per direction index.
+    pub payload: PerDir<u64>,
+    /// ICMP errors tied to the flow.
+    pub icmp_errors: u32,
+}
+
+impl Common {
+    /// A flow first seen at `ts`, its client in direction `client`.
+    pub fn new(id: u64, ts: Timestamp, client: u8, roles: RoleRule) -> Common {
+        Common {
+            id,
+            first: ts,
+            last: ts,
+            client,
+            roles,
+            packets: PerDir::default(),
+            bytes: PerDir::default(),
+            payload: PerDir::default(),
+            icmp_errors: 0,
+        }
+    }
+
+    /// Counts one packet in direction `dir` (`wire` bytes on the wire, `payload` of them payload).
+    #[inline]
+    pub fn count(&mut self, dir: u8, wire: u32, payload: u32, ts: Timestamp) {
+        let p = self.packets.at_mut(dir);
+        *p = p.saturating_add(1);
+        let b = self.bytes.at_mut(dir);
+        *b = b.saturating_add(u64::from(wire));
+        let pl = self.payload.at_mut(dir);
+        *pl = pl.saturating_add(u64::from(payload));
+        self.touch(ts);
+    }
+
+    /// Widens the flow's time span to `ts`.
+    #[inline]
+    pub fn touch(&mut self, ts: Timestamp) {
+        if ts > self.last {
+            self.last = ts;
+        }
+        if ts < self.first {
+            self.first = ts;
+        }
+    }
+
+    /// The record with these fields filled in (endpoints and counters in client, server
+    /// order) and the protocol-specific ones empty.
+    pub fn record(&self, key: &Key, proto: FlowProto, outcome: FlowOutcome, end: FlowEnd) -> FlowRecord {
+        let c = self.client & 1;
+        let s = c ^ 1;
+        let (client, server) = if c == 0 { (key.lo, key.hi) } else { (key.hi, key.lo) };
+        FlowRecord {
+            id: self.id,
+            proto,
+            client,
+            server,
+            roles: self.roles,
+            first: self.first,
+            last: self.last,
+            packets: [*self.packets.at(c), *self.packets.at(s)],
+            bytes: [*self.bytes.at(c), *self.bytes.at(s)],
+            payload: [*self.payload.at(c), *self.payload.at(s)],
+            rtt_nanos: None,
+            outcome,
+            states: None,
+            mid_stream: false,
+            syn_gaps_us: arrayvec::ArrayVec::new(),
+            syn_retries: 0,
+            port_reuse: false,
+            simultaneous_open: false,
+            udp_pairs: 0,
+            icmp_errors: self.icmp_errors,
+            end,
+        }
     }
 }
 
@@ -275,7 +372,7 @@ impl Tracker {
                 let note = conn.note(seg.dir, up.ended);
                 if self.cfg.records && (up.answered_open || up.refused || up.event.is_some_and(is_simultaneous)) {
                     let (client, server) = if conn.client_is_lo() { (key.lo, key.hi) } else { (key.hi, key.lo) };
-                    let id = conn.id;
+                    let id = conn.common.id;
                     self.after_update(&up, id, client, server);
                 }
                 if up.ended {
@@ -425,7 +522,7 @@ impl Tracker {
             }
             6 => {
                 if let Some(conn) = self.tcp.get_mut(&key) {
-                    conn.icmp_errors = conn.icmp_errors.saturating_add(1);
+                    conn.common.icmp_errors = conn.common.icmp_errors.saturating_add(1);
                     if unreachable && conn.awaiting_answer() {
                         conn.icmp = Some(icmp);
                     }
@@ -443,15 +540,15 @@ impl Tracker {
         let mut gone = std::mem::take(&mut self.scratch);
         gone.clear();
         for (k, c) in &self.tcp {
-            let quiet = now.nanos_since(c.last);
+            let quiet = now.nanos_since(c.common.last);
             if quiet >= idle || (c.done.is_some() && quiet >= linger) {
-                gone.push((0, c.last, c.done.is_some(), *k));
+                gone.push((0, c.common.last, c.done.is_some(), *k));
             }
         }
         self.tombs.retain(|_, t| now.nanos_since(t.done) < linger);
         for (k, f) in &self.udp {
-            if now.nanos_since(f.last) >= idle {
-                gone.push((1, f.last, false, *k));
+            if now.nanos_since(f.common.last) >= idle {
+                gone.push((1, f.common.last, false, *k));
             }
         }
         for &(proto, _, done, k) in &gone {
@@ -472,8 +569,8 @@ impl Tracker {
     fn make_room(&mut self) {
         let mut all = std::mem::take(&mut self.scratch);
         all.clear();
-        all.extend(self.tcp.iter().map(|(k, c)| (0u8, c.last, c.done.is_some(), *k)));
-        all.extend(self.udp.iter().map(|(k, f)| (1u8, f.last, false, *k)));
+        all.extend(self.tcp.iter().map(|(k, c)| (0u8, c.common.last, c.done.is_some(), *k)));
+        all.extend(self.udp.iter().map(|(k, f)| (1u8, f.common.last, false, *k)));
         let target = self.cfg.max_flows.saturating_sub(1);
         let n = all.len().saturating_sub(target).max(all.len() / 16).max(1).min(all.len());
         // Finished first, then oldest.

@@ -15,7 +15,7 @@ use crate::model::flow::{
 };
 use crate::model::{Timestamp, tcp_flags};
 
-use super::{Key, PerDir};
+use super::{Common, Key, PerDir};
 
 /// How long a closed connection's first closer holds TIME_WAIT (2×MSL on Linux).
 pub(crate) const TIME_WAIT_NANOS: i128 = 60_000_000_000;
@@ -127,16 +127,8 @@ impl Tomb {
 /// One TCP connection.
 #[derive(Clone, Debug)]
 pub(crate) struct TcpConn {
-    /// Run-unique number.
-    pub id: u64,
-    /// First packet time.
-    pub first: Timestamp,
-    /// Latest packet time (never goes backwards).
-    pub last: Timestamp,
-    /// Direction index of the client.
-    pub client: u8,
-    /// How the roles were decided.
-    pub roles: RoleRule,
+    /// Identity, times, roles and counters.
+    pub common: Common,
     /// Base for relative sequence numbers per direction (the ISN, or the first seq seen).
     base: PerDir<Option<u32>>,
     /// The client's SYN sequence number (its ISN).
@@ -175,16 +167,8 @@ pub(crate) struct TcpConn {
     refused: bool,
     /// An ICMP error answered the attempt: (v6, type, code).
     pub icmp: Option<(bool, u8, u8)>,
-    /// ICMP errors tied to the connection.
-    pub icmp_errors: u32,
     /// When the connection finished (closed, reset, refused).
     pub done: Option<Timestamp>,
-    /// Packets per direction index.
-    packets: PerDir<u64>,
-    /// Wire bytes per direction index.
-    bytes: PerDir<u64>,
-    /// Payload bytes per direction index.
-    payload: PerDir<u64>,
     /// This connection reused a 4-tuple in TIME_WAIT.
     pub port_reuse: bool,
     /// Both sides sent SYN.
@@ -221,11 +205,7 @@ impl TcpConn {
             (if sender_is_client { seg.dir } else { seg.dir ^ 1 }, rule)
         };
         let mut c = TcpConn {
-            id,
-            first: seg.ts,
-            last: seg.ts,
-            client,
-            roles,
+            common: Common::new(id, seg.ts, client, roles),
             base: PerDir::default(),
             syn_seq: None,
             last_syn: None,
@@ -245,11 +225,7 @@ impl TcpConn {
             rst_by: None,
             refused: false,
             icmp: None,
-            icmp_errors: 0,
             done: None,
-            packets: PerDir::default(),
-            bytes: PerDir::default(),
-            payload: PerDir::default(),
             port_reuse: false,
             simultaneous_open: false,
         };
@@ -270,7 +246,7 @@ impl TcpConn {
         if !seg.has(tcp_flags::SYN) || seg.has(tcp_flags::ACK) {
             return false;
         }
-        let from_client = seg.dir == self.client;
+        let from_client = seg.dir == self.common.client;
         let same_syn = from_client && self.syn_seq == Some(seg.seq);
         if self.done.is_some() {
             return !same_syn;
@@ -291,24 +267,24 @@ impl TcpConn {
             _ => None,
         };
         Tomb {
-            id: self.id,
-            done: self.done.unwrap_or(self.last),
+            id: self.common.id,
+            done: self.done.unwrap_or(self.common.last),
             base: self.base,
             syn_seq: self.syn_seq,
-            client: self.client,
-            roles: self.roles,
+            client: self.common.client,
+            roles: self.common.roles,
             time_wait,
             outcome: self.outcome(),
             states: self.states(),
             packets: self.total_packets(),
-            bytes: self.bytes.0.saturating_add(self.bytes.1),
+            bytes: self.common.bytes.0.saturating_add(self.common.bytes.1),
             record,
         }
     }
 
     #[inline]
     fn side(&self, dir: u8) -> Side {
-        if dir == self.client { Side::Client } else { Side::Server }
+        if dir == self.common.client { Side::Client } else { Side::Server }
     }
 
     #[inline]
@@ -318,23 +294,7 @@ impl TcpConn {
 
     /// Counts a packet whose TCP header was cut before the flags (no state change).
     pub fn count_only(&mut self, dir: u8, wire: u32, payload: u32, ts: Timestamp) {
-        let p = self.packets.at_mut(dir);
-        *p = p.saturating_add(1);
-        let b = self.bytes.at_mut(dir);
-        *b = b.saturating_add(u64::from(wire));
-        let pl = self.payload.at_mut(dir);
-        *pl = pl.saturating_add(u64::from(payload));
-        self.touch(ts);
-    }
-
-    #[inline]
-    fn touch(&mut self, ts: Timestamp) {
-        if ts > self.last {
-            self.last = ts;
-        }
-        if ts < self.first {
-            self.first = ts;
-        }
+        self.common.count(dir, wire, payload, ts);
     }
 
     /// Applies one segment; returns the event, whether it ended the connection, and the
@@ -343,7 +303,7 @@ impl TcpConn {
         let dir = seg.dir & 1;
         let peer = dir ^ 1;
         self.count_only(dir, seg.wire, seg.payload, seg.ts);
-        let from_client = dir == self.client;
+        let from_client = dir == self.common.client;
         let syn = seg.has(tcp_flags::SYN);
         let ackf = seg.has(tcp_flags::ACK);
         let rst = seg.has(tcp_flags::RST);
@@ -484,7 +444,7 @@ impl TcpConn {
         if self.refused || self.rst_by.is_some() {
             return TcpState::Closed;
         }
-        let is_client = x == self.client;
+        let is_client = x == self.common.client;
         let open = self.established || self.mid_stream;
         if !open {
             return if is_client {
@@ -536,7 +496,7 @@ impl TcpConn {
 
     /// Both sides' states (client, server).
     pub fn states(&self) -> (TcpState, TcpState) {
-        let c = self.client & 1;
+        let c = self.common.client & 1;
         (self.side_state(c), self.side_state(c ^ 1))
     }
 
@@ -578,57 +538,41 @@ impl TcpConn {
 
     /// Packets so far, both ways.
     pub fn total_packets(&self) -> u64 {
-        self.packets.0.saturating_add(self.packets.1)
+        self.common.packets.0.saturating_add(self.common.packets.1)
     }
 
     /// The note for the segment just applied.
     pub fn note(&self, dir: u8, ended: bool) -> ConnNote {
         let (client_state, server_state) = self.states();
         ConnNote {
-            id: self.id,
-            from_client: dir == self.client,
+            id: self.common.id,
+            from_client: dir == self.common.client,
             client_state,
             server_state,
-            roles: self.roles,
+            roles: self.common.roles,
             outcome: self.outcome(),
             packets: self.total_packets(),
-            bytes: self.bytes.0.saturating_add(self.bytes.1),
+            bytes: self.common.bytes.0.saturating_add(self.common.bytes.1),
             ended,
         }
     }
 
     /// Whether the client is the key's `lo` endpoint (direction 0).
     pub fn client_is_lo(&self) -> bool {
-        self.client == 0
+        self.common.client == 0
     }
 
     /// The summary record.
     pub fn record(&self, key: &Key, end: FlowEnd) -> FlowRecord {
-        let c = self.client & 1;
-        let s = c ^ 1;
-        let (client, server) = if c == 0 { (key.lo, key.hi) } else { (key.hi, key.lo) };
         FlowRecord {
-            id: self.id,
-            proto: FlowProto::Tcp,
-            client,
-            server,
-            roles: self.roles,
-            first: self.first,
-            last: self.last,
-            packets: [*self.packets.at(c), *self.packets.at(s)],
-            bytes: [*self.bytes.at(c), *self.bytes.at(s)],
-            payload: [*self.payload.at(c), *self.payload.at(s)],
             rtt_nanos: self.rtt,
-            outcome: FlowOutcome::Tcp(self.outcome()),
             states: Some(self.states()),
             mid_stream: self.mid_stream,
             syn_gaps_us: self.syn_gaps_us.clone(),
             syn_retries: self.syns.saturating_sub(1),
             port_reuse: self.port_reuse,
             simultaneous_open: self.simultaneous_open,
-            udp_pairs: 0,
-            icmp_errors: self.icmp_errors,
-            end,
+            ..self.common.record(key, FlowProto::Tcp, FlowOutcome::Tcp(self.outcome()), end)
         }
     }
 }

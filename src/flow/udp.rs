@@ -7,38 +7,23 @@
 
 use std::net::IpAddr;
 
-use arrayvec::ArrayVec;
 
 use crate::model::Timestamp;
 use crate::model::flow::{FlowEnd, FlowOutcome, FlowProto, FlowRecord, RoleRule, UdpOutcome};
 
-use super::{Key, PerDir};
+use super::{Common, Key};
 
 /// One UDP conversation.
 #[derive(Clone, Debug)]
 pub(crate) struct UdpFlow {
-    /// Run-unique number.
-    pub id: u64,
-    /// First packet time.
-    pub first: Timestamp,
-    /// Latest packet time.
-    pub last: Timestamp,
-    /// Direction index of the client.
-    client: u8,
-    /// How the roles were decided.
-    roles: RoleRule,
-    /// Per direction index.
-    packets: PerDir<u64>,
-    bytes: PerDir<u64>,
-    payload: PerDir<u64>,
+    /// Identity, times, roles and counters.
+    pub common: Common,
     /// Request/response pairs.
     pairs: u64,
     /// Direction of the previous datagram (2 = none yet).
     last_dir: u8,
     /// The latest ICMP error tied to the conversation: (v6, type, code).
     icmp: Option<(bool, u8, u8)>,
-    /// ICMP errors tied to it.
-    icmp_errors: u32,
     /// The server address is multicast or broadcast.
     group: bool,
 }
@@ -68,50 +53,26 @@ impl UdpFlow {
         };
         let client = if sender_is_client { dir } else { dir ^ 1 };
         let server_ip = if client == 0 { key.hi.0 } else { key.lo.0 };
-        UdpFlow {
-            id,
-            first: ts,
-            last: ts,
-            client,
-            roles: rule,
-            packets: PerDir::default(),
-            bytes: PerDir::default(),
-            payload: PerDir::default(),
-            pairs: 0,
-            last_dir: 2,
-            icmp: None,
-            icmp_errors: 0,
-            group: is_group(server_ip),
-        }
+        UdpFlow { common: Common::new(id, ts, client, rule), pairs: 0, last_dir: 2, icmp: None, group: is_group(server_ip) }
     }
 
     /// Counts one datagram.
     pub fn update(&mut self, dir: u8, wire: u32, payload: u32, ts: Timestamp) {
         let dir = dir & 1;
-        let p = self.packets.at_mut(dir);
-        *p = p.saturating_add(1);
-        let b = self.bytes.at_mut(dir);
-        *b = b.saturating_add(u64::from(wire));
-        let pl = self.payload.at_mut(dir);
-        *pl = pl.saturating_add(u64::from(payload));
-        if dir != self.client && self.last_dir == self.client {
+        self.common.count(dir, wire, payload, ts);
+        let client = self.common.client;
+        if dir != client && self.last_dir == client {
             self.pairs = self.pairs.saturating_add(1);
         }
         self.last_dir = dir;
-        if ts > self.last {
-            self.last = ts;
-        }
-        if ts < self.first {
-            self.first = ts;
-        }
     }
 
     /// Ties an ICMP error (quoting a datagram of this conversation) to it.
     pub fn icmp_error(&mut self, v6: bool, icmp_type: u8, code: u8, ts: Timestamp) {
         self.icmp = Some((v6, icmp_type, code));
-        self.icmp_errors = self.icmp_errors.saturating_add(1);
-        if ts > self.last {
-            self.last = ts;
+        self.common.icmp_errors = self.common.icmp_errors.saturating_add(1);
+        if ts > self.common.last {
+            self.common.last = ts;
         }
     }
 
@@ -121,7 +82,7 @@ impl UdpFlow {
         match self.icmp {
             Some((v6, t, c)) if port_unreachable(v6, t, c) => UdpOutcome::PortUnreachable,
             Some((v6, icmp_type, code)) if self.pairs == 0 => UdpOutcome::Unreachable { v6, icmp_type, code },
-            _ if self.pairs > 0 || *self.packets.at(self.client ^ 1) > 0 => UdpOutcome::Answered,
+            _ if self.pairs > 0 || *self.common.packets.at(self.common.client ^ 1) > 0 => UdpOutcome::Answered,
             _ if self.group => UdpOutcome::OneWay,
             _ => UdpOutcome::NoReply,
         }
@@ -129,31 +90,9 @@ impl UdpFlow {
 
     /// The summary record.
     pub fn record(&self, key: &Key, end: FlowEnd) -> FlowRecord {
-        let c = self.client & 1;
-        let s = c ^ 1;
-        let (client, server) = if c == 0 { (key.lo, key.hi) } else { (key.hi, key.lo) };
         FlowRecord {
-            id: self.id,
-            proto: FlowProto::Udp,
-            client,
-            server,
-            roles: self.roles,
-            first: self.first,
-            last: self.last,
-            packets: [*self.packets.at(c), *self.packets.at(s)],
-            bytes: [*self.bytes.at(c), *self.bytes.at(s)],
-            payload: [*self.payload.at(c), *self.payload.at(s)],
-            rtt_nanos: None,
-            outcome: FlowOutcome::Udp(self.outcome()),
-            states: None,
-            mid_stream: false,
-            syn_gaps_us: ArrayVec::new(),
-            syn_retries: 0,
-            port_reuse: false,
-            simultaneous_open: false,
             udp_pairs: self.pairs,
-            icmp_errors: self.icmp_errors,
-            end,
+            ..self.common.record(key, FlowProto::Udp, FlowOutcome::Udp(self.outcome()), end)
         }
     }
 }
