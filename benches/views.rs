@@ -10,11 +10,15 @@
 mod common;
 
 use std::hint::black_box;
+use std::io;
 
 use common::timed;
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
 use portlens::decode::decode;
 use portlens::flow::{Tracker, TrackerConfig};
+use portlens::model::flow::PacketNote;
+use portlens::model::{Frame, Packet};
 use portlens::render::bits::BitsView;
 use portlens::render::json::JsonView;
 use portlens::render::ladder::{LadderOptions, LadderView};
@@ -45,83 +49,61 @@ impl State {
     }
 }
 
-fn bench_views(c: &mut Criterion) {
-    let corpus = common::Corpus::load();
-    let frames = corpus.frames();
-    let mut g = c.benchmark_group("views");
-    g.throughput(Throughput::Elements(corpus.len()));
-
-    // The two hot paths are called directly (generic over the writer), as app.rs does.
-    for (name, opts) in [("line", line_opts()), ("line -v", LineOptions { verbose: 1, ..line_opts() })] {
-        let mut st = State::new(TrackerConfig::default());
-        g.bench_function(name, |b| {
-            b.iter_custom(|iters| {
-                timed(
-                    iters,
-                    &mut st,
-                    |st| {
-                        let mut view = LineView::new(opts);
-                        for (i, fr) in frames.iter().enumerate() {
-                            let pkt = decode(fr, i as u64 + 1);
-                            let note = st.tracker.observe(&pkt);
-                            view.packet(&mut st.buf, &pkt, &note).unwrap();
-                        }
-                        black_box(st.buf.len());
-                    },
-                    State::reset,
-                )
-            });
-        });
-    }
+/// Times decode → tracker → `print` over every frame, with a view made by `make` for each run
+/// and `finish` after the last frame.
+fn per_packet<V>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    frames: &[Frame<'_>],
+    name: &str,
+    make: impl Fn() -> V,
+    print: impl Fn(&mut V, &mut Vec<u8>, &Packet<'_>, &PacketNote) -> io::Result<()>,
+    finish: impl Fn(&mut V, &mut Vec<u8>),
+) {
     let mut st = State::new(TrackerConfig::default());
-    g.bench_function("json", |b| {
+    g.bench_function(name, |b| {
         b.iter_custom(|iters| {
             timed(
                 iters,
                 &mut st,
                 |st| {
-                    let mut view = JsonView::new();
+                    let mut view = make();
                     for (i, fr) in frames.iter().enumerate() {
                         let pkt = decode(fr, i as u64 + 1);
                         let note = st.tracker.observe(&pkt);
-                        view.packet(&mut st.buf, &pkt, &note).unwrap();
+                        print(&mut view, &mut st.buf, &pkt, &note).unwrap();
                     }
+                    finish(&mut view, &mut st.buf);
                     black_box(st.buf.len());
                 },
                 State::reset,
             )
         });
     });
+}
 
-    // The other views go through `PacketView`, as in app.rs; `finish` prints what a view kept.
-    type MakeView = fn() -> Box<dyn PacketView>;
-    let others: [(&str, MakeView); 3] = [
-        ("bits", || Box::new(BitsView::new(line_opts(), false, Language::En))),
-        ("bits -v", || Box::new(BitsView::new(LineOptions { verbose: 1, ..line_opts() }, false, Language::En))),
-        ("ladder", || Box::new(LadderView::new(LadderOptions::default()))),
-    ];
-    for (name, make) in others {
-        let mut st = State::new(TrackerConfig::default());
-        g.bench_function(name, |b| {
-            b.iter_custom(|iters| {
-                timed(
-                    iters,
-                    &mut st,
-                    |st| {
-                        let mut view = make();
-                        for (i, fr) in frames.iter().enumerate() {
-                            let pkt = decode(fr, i as u64 + 1);
-                            let note = st.tracker.observe(&pkt);
-                            view.packet(&mut st.buf, &pkt, &note).unwrap();
-                        }
-                        view.finish(&mut st.buf).unwrap();
-                        black_box(st.buf.len());
-                    },
-                    State::reset,
-                )
-            });
-        });
-    }
+fn bench_views(c: &mut Criterion) {
+    let corpus = common::Corpus::load();
+    let frames = corpus.frames();
+    let mut g = c.benchmark_group("views");
+    g.throughput(Throughput::Elements(corpus.len()));
+
+    // Line, JSON and bits are called directly (generic over the writer), as app.rs does; the
+    // ladder goes through `PacketView`, and its `finish` prints what it kept.
+    let verbose = LineOptions { verbose: 1, ..line_opts() };
+    per_packet(&mut g, &frames, "line", || LineView::new(line_opts()), |v, w, p, n| v.packet(w, p, n), |_, _| {});
+    per_packet(&mut g, &frames, "line -v", || LineView::new(verbose), |v, w, p, n| v.packet(w, p, n), |_, _| {});
+    per_packet(&mut g, &frames, "json", JsonView::new, |v, w, p, n| v.packet(w, p, n), |_, _| {});
+    let bits = |o: LineOptions| move || BitsView::new(o, false, Language::En);
+    per_packet(&mut g, &frames, "bits", bits(line_opts()), |v, w, p, n| v.packet(w, p, n), |_, _| {});
+    per_packet(&mut g, &frames, "bits -v", bits(verbose), |v, w, p, n| v.packet(w, p, n), |_, _| {});
+    per_packet(
+        &mut g,
+        &frames,
+        "ladder",
+        || LadderView::new(LadderOptions::default()),
+        |v, w, p, n| PacketView::packet(v, w, p, n),
+        |v, w| v.finish(w).unwrap(),
+    );
 
     // End-of-run reports: decode + track every packet with records (or counts) kept, then the
     // report. `--flows` alone prints nothing per packet.
