@@ -520,6 +520,13 @@ fn fixed_cells(
         .collect()
 }
 
+/// The lines above a header diagram: its caption, the legend and the bit ruler.
+fn diagram_heading(w: &mut dyn Write, pal: Palette, t: &Texts, caption: &str) -> io::Result<()> {
+    writeln!(w, "{:INDENT$}{}", "", pal.paint(Style::Heading, caption))?;
+    writeln!(w, "{:INDENT$}{}", "", pal.paint(Style::Dim, t.diagram_legend))?;
+    ruler(w, pal)
+}
+
 fn ruler(w: &mut dyn Write, pal: Palette) -> io::Result<()> {
     let mut tens = String::new();
     let mut units = String::new();
@@ -672,14 +679,7 @@ fn tcp_diagram(
     };
     let have = available.min(need);
     let hdr = bytes.get(..have).unwrap_or(&[]);
-    writeln!(w, "{:INDENT$}{}", "", pal.paint(Style::Heading, caption))?;
-    writeln!(
-        w,
-        "{:INDENT$}{}",
-        "",
-        pal.paint(Style::Dim, t.diagram_legend)
-    )?;
-    ruler(w, pal)?;
+    diagram_heading(w, pal, t, &caption)?;
     let ack_set = tcp.has(tcp_flags::ACK);
     let spans = option_spans(t, &tcp.options, need);
     for row in 0..need / 4 {
@@ -726,19 +726,7 @@ fn udp_diagram(
     let bytes = pkt.transport_bytes();
     let have = bytes.len().min(usize::from(udp.captured)).min(u::LEN);
     let hdr = bytes.get(..have).unwrap_or(&[]);
-    writeln!(
-        w,
-        "{:INDENT$}{}",
-        "",
-        pal.paint(Style::Heading, t.udp_caption)
-    )?;
-    writeln!(
-        w,
-        "{:INDENT$}{}",
-        "",
-        pal.paint(Style::Dim, t.diagram_legend)
-    )?;
-    ruler(w, pal)?;
+    diagram_heading(w, pal, t, t.udp_caption)?;
     for row in 0..u::LEN / 4 {
         let first = row * 4;
         if first >= have {
