@@ -24,7 +24,7 @@ use portlens::render::json::JsonView;
 use portlens::render::ladder::{LadderOptions, LadderView};
 use portlens::render::line::{LineOptions, LineView};
 use portlens::render::{PacketView, flows, stats};
-use portlens::settings::Language;
+use portlens::vocab::Language;
 
 /// The binary's defaults: local-time timestamps, service names.
 fn line_opts() -> LineOptions {

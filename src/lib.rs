@@ -2,15 +2,17 @@
 //! connections.
 //!
 //! The library holds everything the binary does, so that tests, benches and fuzz targets call
-//! decode and render without root. Arrows point down (see ARCHITECTURE.md):
-//! `app → {capture, decode, flow, render}`; `render → {model, services}`; `decode → model`;
-//! `flow → model`.
+//! decode and render without root. Arrows point down, as ARCHITECTURE.md's table says (and
+//! `tests/architecture.rs` checks): `app → {pipeline, capture, decode, flow, render, …}`;
+//! `render → {i18n, model, services, vocab}`; `decode → model`; `flow → model`; the leaves
+//! `model`, `services` and `vocab` use nothing.
 
 pub mod app;
 pub mod capture;
 pub mod cli;
 pub mod decode;
 pub mod flow;
+pub mod i18n;
 pub mod model;
 pub mod pipeline;
 pub mod privs;
@@ -19,3 +21,4 @@ pub mod sandbox;
 pub mod services;
 pub mod settings;
 pub mod teach;
+pub mod vocab;

@@ -62,7 +62,7 @@ fn report(r: Result<(), AppError>) -> ExitCode {
 
 /// `explain` and `services` (issue 3 wires them to the teaching module).
 fn subcommand(cmd: &Command, args: &Args) -> ExitCode {
-    use portlens::settings::{resolve_color, resolve_lang};
+    use portlens::settings::{color_choice, language, resolve_color, resolve_lang};
     use portlens::teach::{self, Options, SystemFacts, TeachError};
     let words = match cmd {
         Command::Explain { targets } => targets,
@@ -71,8 +71,8 @@ fn subcommand(cmd: &Command, args: &Args) -> ExitCode {
     // `--lang`/`--color` written after the subcommand's arguments arrive among them.
     let result = teach::split_output_flags(words).and_then(|flags| {
         let opts = Options {
-            lang: resolve_lang(flags.lang.or(args.lang)),
-            color: resolve_color(flags.color.unwrap_or(args.color)),
+            lang: resolve_lang(flags.lang.or(args.lang.map(language))),
+            color: resolve_color(flags.color.unwrap_or(color_choice(args.color))),
             facts: SystemFacts::read(),
         };
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());

@@ -5,9 +5,9 @@
 use std::io::IsTerminal;
 
 use crate::capture::LiveOptions;
-use crate::cli::{Args, ColorChoice, Lang};
-use crate::render::line::{HexMode, LineOptions};
-use crate::render::time::TsStyle;
+use crate::cli::{self, Args};
+use crate::render::line::LineOptions;
+use crate::vocab::{ColorChoice, HexMode, Language, TsStyle};
 
 /// Where packets come from.
 #[derive(Clone, Debug)]
@@ -31,16 +31,6 @@ pub enum View {
     Json,
     /// Nothing per packet (`-w` alone, or only `--flows`/`--stats` wanted… still prints them).
     None,
-}
-
-/// Language for teaching text.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Language {
-    /// English.
-    #[default]
-    En,
-    /// Korean.
-    Ko,
 }
 
 /// Everything the run needs, resolved.
@@ -104,11 +94,27 @@ pub fn resolve_color(choice: ColorChoice) -> bool {
     }
 }
 
+/// The command line's `--color` value in the crate's vocabulary.
+pub fn color_choice(c: cli::ColorChoice) -> ColorChoice {
+    match c {
+        cli::ColorChoice::Auto => ColorChoice::Auto,
+        cli::ColorChoice::Always => ColorChoice::Always,
+        cli::ColorChoice::Never => ColorChoice::Never,
+    }
+}
+
+/// The command line's `--lang` value in the crate's vocabulary.
+pub fn language(l: cli::Lang) -> Language {
+    match l {
+        cli::Lang::En => Language::En,
+        cli::Lang::Ko => Language::Ko,
+    }
+}
+
 /// Resolves `--lang`, else LC_ALL / LC_MESSAGES / LANG (`ko*` → Korean).
-pub fn resolve_lang(choice: Option<Lang>) -> Language {
+pub fn resolve_lang(choice: Option<Language>) -> Language {
     match choice {
-        Some(Lang::Ko) => Language::Ko,
-        Some(Lang::En) => Language::En,
+        Some(l) => l,
         None => {
             for var in ["LC_ALL", "LC_MESSAGES", "LANG"] {
                 if let Ok(v) = std::env::var(var) {
@@ -199,8 +205,8 @@ impl Settings {
             stats: a.stats,
             line,
             line_buffered: a.line_buffered || stdout_tty,
-            color: resolve_color(a.color),
-            lang: resolve_lang(a.lang),
+            color: resolve_color(color_choice(a.color)),
+            lang: resolve_lang(a.lang.map(language)),
             user: a.user.clone(),
             keep_root: a.keep_root,
             sandbox: !a.no_sandbox && !a.keep_root,

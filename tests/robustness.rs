@@ -31,10 +31,9 @@ use portlens::model::{Frame, Packet};
 use portlens::render::bits::BitsView;
 use portlens::render::json::JsonView;
 use portlens::render::ladder::{LadderOptions, LadderView};
-use portlens::render::line::{HexMode, LineOptions, LineView};
-use portlens::render::time::TsStyle;
+use portlens::render::line::{LineOptions, LineView};
 use portlens::render::{PacketView, flows, stats};
-use portlens::settings::Language;
+use portlens::vocab::{HexMode, Language, TsStyle};
 
 /// Packets in the mutation test (CI runs `cargo test --release`, which does them all).
 #[cfg(not(debug_assertions))]

@@ -13,10 +13,9 @@ use portlens::model::{Frame, LinkType, Packet, Timestamp, TsPrecision};
 use portlens::render::bits::BitsView;
 use portlens::render::json::JsonView;
 use portlens::render::ladder::{LadderOptions, LadderView};
-use portlens::render::line::{HexMode, LineOptions, LineView};
-use portlens::render::time::TsStyle;
+use portlens::render::line::{LineOptions, LineView};
 use portlens::render::{PacketView, flows, stats};
-use portlens::settings::Language;
+use portlens::vocab::{HexMode, Language, TsStyle};
 
 /// Text is UTF-8 without control characters other than `\n`, `\t` (and colour escapes when
 /// colour is on).

@@ -11,18 +11,25 @@ use etherparse::err::ipv4::{HeaderError as V4Error, HeaderSliceError as V4SliceE
 use etherparse::err::ipv6_exts::HeaderSliceError as ExtSliceError;
 use etherparse::{IpAuthHeaderSlice, Ipv6FragmentHeaderSlice, Ipv6RawExtHeaderSlice, LaxIpv4Slice, LaxIpv6Slice};
 
-use super::{NetProto, be16, transport, wire_remaining};
+use super::{IpPayload, NetProto, be16, cut, wire_remaining};
 use crate::model::{
-    ArpInfo, Fragment, Ipv4Info, Ipv6Info, Layer, Net, Packet, Truncation, Warning,
+    ArpInfo, Fragment, Ipv4Info, Ipv6Info, Layer, Net, Packet, Warning,
 };
 
-/// Decodes the network layer at `offset` as the link layer announced it.
-pub(super) fn decode_net(pkt: &mut Packet<'_>, offset: usize, proto: NetProto) {
+/// Decodes the network layer at `offset` as the link layer announced it; returns the IP
+/// payload for the transport layer when there is one to decode.
+pub(super) fn decode_net<'a>(pkt: &mut Packet<'a>, offset: usize, proto: NetProto) -> Option<IpPayload<'a>> {
     let rest = pkt.data.get(offset..).unwrap_or(&[]);
     match proto {
-        NetProto::Nothing => {}
-        NetProto::Other(t) => pkt.net = Net::Other { ether_type: t },
-        NetProto::Arp => arp(pkt, offset),
+        NetProto::Nothing => None,
+        NetProto::Other(t) => {
+            pkt.net = Net::Other { ether_type: t };
+            None
+        }
+        NetProto::Arp => {
+            arp(pkt, offset);
+            None
+        }
         NetProto::Ipv4 | NetProto::Ipv6 | NetProto::IpAny => {
             let expected = match proto {
                 NetProto::Ipv4 => Some(4),
@@ -32,7 +39,7 @@ pub(super) fn decode_net(pkt: &mut Packet<'_>, offset: usize, proto: NetProto) {
             let Some(&first) = rest.first() else {
                 let layer = if expected == Some(6) { Layer::Ipv6 } else { Layer::Ipv4 };
                 cut(pkt, layer, offset, if layer == Layer::Ipv6 { 40 } else { 20 }, 0);
-                return;
+                return None;
             };
             let version = first >> 4;
             if expected.is_some_and(|v| v != version) {
@@ -46,22 +53,11 @@ pub(super) fn decode_net(pkt: &mut Packet<'_>, offset: usize, proto: NetProto) {
                         pkt.warn(Warning::BadIpVersion { found });
                     }
                     pkt.net = Net::Other { ether_type: 0 };
+                    None
                 }
             }
         }
     }
-}
-
-/// Records that `layer` at `offset` needed `needed` bytes and had `have`.
-pub(super) fn cut(pkt: &mut Packet<'_>, layer: Layer, offset: usize, needed: usize, have: usize) {
-    let by_snaplen = wire_remaining(pkt, offset) > have as u64;
-    pkt.warn(Warning::Truncated(Truncation {
-        layer,
-        offset: offset as u32,
-        needed: needed as u32,
-        have: have as u32,
-        by_snaplen,
-    }));
 }
 
 /// Fills IPv4 fields straight from the first 20 bytes, for headers etherparse refuses (cut
@@ -88,7 +84,7 @@ fn fragment_of(more: bool, offset: u32, id: u32) -> Option<Fragment> {
     (more || offset != 0).then_some(Fragment { offset, more, id })
 }
 
-fn ipv4(pkt: &mut Packet<'_>, offset: usize) {
+fn ipv4<'a>(pkt: &mut Packet<'a>, offset: usize) -> Option<IpPayload<'a>> {
     let rest = pkt.data.get(offset..).unwrap_or(&[]);
     let (slice, auth_err) = match LaxIpv4Slice::from_slice(rest) {
         Ok(ok) => ok,
@@ -97,7 +93,7 @@ fn ipv4(pkt: &mut Packet<'_>, offset: usize) {
                 pkt.net = Net::Ipv4(info);
             }
             cut(pkt, Layer::Ipv4, offset, e.required_len, rest.len());
-            return;
+            return None;
         }
         Err(V4SliceError::Content(e)) => {
             if let Some(info) = ipv4_raw(rest) {
@@ -113,7 +109,7 @@ fn ipv4(pkt: &mut Packet<'_>, offset: usize) {
                     pkt.warn(Warning::BadIpHeader { layer: Layer::Ipv4 })
                 }
             }
-            return;
+            return None;
         }
     };
     let h = slice.header();
@@ -145,7 +141,7 @@ fn ipv4(pkt: &mut Packet<'_>, offset: usize) {
         available
     } else if total < header_len as u64 {
         pkt.warn(Warning::BadIpHeader { layer: Layer::Ipv4 });
-        return;
+        return None;
     } else {
         if total > available {
             pkt.warn(Warning::IpLengthBeyondFrame { claimed: total as u32, available: available as u32 });
@@ -155,12 +151,12 @@ fn ipv4(pkt: &mut Packet<'_>, offset: usize) {
 
     if let Some(err) = auth_err {
         ext_error(pkt, offset + header_len, ExtErr::Auth(err));
-        return;
+        return None;
     }
     let payload = slice.payload();
     let payload_offset = offset + (payload.payload.as_ptr() as usize - rest.as_ptr() as usize);
     let wire_len = ip_len.saturating_sub((payload_offset - offset) as u64);
-    transport::decode_transport(pkt, payload_offset, payload.ip_number.0, payload.payload, wire_len, frag);
+    Some(IpPayload { offset: payload_offset, protocol: payload.ip_number.0, bytes: payload.payload, wire_len, fragment: frag })
 }
 
 enum ExtErr {
@@ -197,18 +193,18 @@ fn ext_error(pkt: &mut Packet<'_>, offset: usize, e: ExtErr) {
     }
 }
 
-fn ipv6(pkt: &mut Packet<'_>, offset: usize) {
+fn ipv6<'a>(pkt: &mut Packet<'a>, offset: usize) -> Option<IpPayload<'a>> {
     let rest = pkt.data.get(offset..).unwrap_or(&[]);
     let (slice, stop) = match LaxIpv6Slice::from_slice(rest) {
         Ok(ok) => ok,
         Err(etherparse::err::ipv6::HeaderSliceError::Len(e)) => {
             cut(pkt, Layer::Ipv6, offset, e.required_len, rest.len());
-            return;
+            return None;
         }
         Err(etherparse::err::ipv6::HeaderSliceError::Content(_)) => {
             pkt.net = Net::Other { ether_type: 0x86dd };
             pkt.warn(Warning::BadIpHeader { layer: Layer::Ipv6 });
-            return;
+            return None;
         }
     };
     let h = slice.header();
@@ -269,11 +265,11 @@ fn ipv6(pkt: &mut Packet<'_>, offset: usize) {
     };
     if let Some((err, layer)) = stop {
         ext_error(pkt, offset + 40, ExtErr::V6(err, layer));
-        return;
+        return None;
     }
     let payload_offset = offset + (payload.payload.as_ptr() as usize - rest.as_ptr() as usize);
     let wire_len = ip_len.saturating_sub((payload_offset - offset) as u64);
-    transport::decode_transport(pkt, payload_offset, payload.ip_number.0, payload.payload, wire_len, fragment);
+    Some(IpPayload { offset: payload_offset, protocol: payload.ip_number.0, bytes: payload.payload, wire_len, fragment })
 }
 
 /// ARP over Ethernet for IPv4 (hardware type 1, protocol 0x0800, sizes 6 and 4); anything else

@@ -8,12 +8,15 @@
 //! The link layer is selected by the frame's link type ([`link`]); the IP layer and the chain of
 //! IPv6 extension headers come from etherparse's lax slicers ([`ip`]); TCP and UDP are read field
 //! by field so that a header cut after its first four bytes still shows its ports ([`transport`]).
+//! The layers never call each other: [`decode`] hands each one's result to the next (the link
+//! layer's offset and protocol to `ip`, the [`IpPayload`] to `transport`), and the helpers they
+//! share (`cut`, `be16` …) live here.
 
 mod ip;
 mod link;
 mod transport;
 
-use crate::model::{Frame, Link, Net, Packet, Transport, Warning, Warnings};
+use crate::model::{Fragment, Frame, Layer, Link, Net, Packet, Transport, Truncation, Warning, Warnings};
 
 /// What the network layer is, as the link layer announced it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,8 +71,40 @@ pub fn decode<'a>(frame: &Frame<'a>, number: u64) -> Packet<'a> {
     }
     let (offset, proto) = link::decode_link(&mut pkt);
     pkt.net_offset = offset as u32;
-    ip::decode_net(&mut pkt, offset, proto);
+    if let Some(payload) = ip::decode_net(&mut pkt, offset, proto) {
+        transport::decode_transport(&mut pkt, payload);
+    }
     pkt
+}
+
+/// An IP datagram's payload, handed from the network layer to the transport layer: where it
+/// starts in the frame, what protocol it is, the captured bytes (limited by the IP length),
+/// how long it is on the wire, and whether the datagram is a fragment.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct IpPayload<'a> {
+    /// Offset of the payload in the frame.
+    pub offset: usize,
+    /// IP protocol number (after the extension headers).
+    pub protocol: u8,
+    /// Captured payload bytes.
+    pub bytes: &'a [u8],
+    /// Payload length on the wire.
+    pub wire_len: u64,
+    /// The datagram is a fragment.
+    pub fragment: Option<Fragment>,
+}
+
+
+/// Records that `layer` at `offset` needed `needed` bytes and had `have`.
+pub(crate) fn cut(pkt: &mut Packet<'_>, layer: Layer, offset: usize, needed: usize, have: usize) {
+    let by_snaplen = wire_remaining(pkt, offset) > have as u64;
+    pkt.warn(Warning::Truncated(Truncation {
+        layer,
+        offset: offset as u32,
+        needed: needed as u32,
+        have: have as u32,
+        by_snaplen,
+    }));
 }
 
 /// Bytes on the wire from `offset` to the end of the frame (at least what was captured).

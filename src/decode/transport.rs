@@ -7,22 +7,16 @@
 
 use etherparse::{LaxIpSlice, TcpHeaderSlice, UdpHeaderSlice};
 
-use super::{be16, be32, ip::cut};
+use super::{IpPayload, be16, be32, cut};
 use crate::model::{
-    Fragment, IcmpInfo, Layer, MAX_TCP_OPTIONS, Packet, Quoted, TcpInfo, TcpOptions, Transport,
+    IcmpInfo, Layer, MAX_TCP_OPTIONS, Packet, Quoted, TcpInfo, TcpOptions, Transport,
     UdpInfo, Warning,
 };
 
 /// Decodes the IP payload `bytes` (captured, limited by the IP length), which starts at
 /// `offset` in the frame and is `wire_len` bytes long on the wire.
-pub(super) fn decode_transport(
-    pkt: &mut Packet<'_>,
-    offset: usize,
-    protocol: u8,
-    bytes: &[u8],
-    wire_len: u64,
-    frag: Option<Fragment>,
-) {
+pub(super) fn decode_transport(pkt: &mut Packet<'_>, payload: IpPayload<'_>) {
+    let IpPayload { offset, protocol, bytes, wire_len, fragment: frag } = payload;
     if frag.is_some_and(|f| f.offset != 0) {
         pkt.transport = Transport::Fragment { protocol };
         return;

@@ -123,7 +123,7 @@ fn handshake_steps_rtt_and_relative_numbers() {
     assert_eq!(a.event, Some(TcpEvent::Handshake { step: 1 }));
     assert_eq!(b.event, Some(TcpEvent::Handshake { step: 2 }));
     assert_eq!(c.event, Some(TcpEvent::Established { rtt_nanos: Some(41_000) }));
-    assert_eq!(c.event.map(|e| e.to_string()).as_deref(), Some("established, rtt 41µs"));
+    assert_eq!(c.event.map(|e| crate::render::words::EventText(e).to_string()).as_deref(), Some("established, rtt 41µs"));
     assert_eq!((a.rel_seq, a.rel_ack), (Some(0), None));
     assert_eq!((b.rel_seq, b.rel_ack), (Some(0), Some(1)));
     assert_eq!((c.rel_seq, c.rel_ack), (Some(1), Some(1)));
@@ -145,7 +145,7 @@ fn client_closes_first_and_holds_time_wait() {
     let a1 = r.feed(&tcp_bytes(S, C, ACK, s0, c0 + 27, 0), 101, 10);
     let f2 = r.feed(&tcp_bytes(S, C, FIN | ACK, s0, c0 + 27, 0), 101, 20);
     let a2 = r.feed(&tcp_bytes(C, S, ACK, c0 + 27, s0 + 1, 0), 101, 30);
-    let events: Vec<String> = [f1, a1, f2, a2].iter().filter_map(|n| n.event.map(|e| e.to_string())).collect();
+    let events: Vec<String> = [f1, a1, f2, a2].iter().filter_map(|n| n.event.map(|e| crate::render::words::EventText(e).to_string())).collect();
     assert_eq!(events, ["close 1/4", "close 2/4", "close 3/4", "close 4/4"]);
     assert_eq!(states(&f1), (TcpState::FinWait1, TcpState::Established));
     assert_eq!(states(&a1), (TcpState::FinWait2, TcpState::CloseWait));
@@ -173,7 +173,7 @@ fn server_closes_first_with_three_way_close() {
     let f2 = r.feed(&tcp_bytes(C, S, FIN | ACK, c0, s0 + 1, 0), 101, 10);
     let a = r.feed(&tcp_bytes(S, C, ACK, s0 + 1, c0 + 1, 0), 101, 20);
     assert_eq!(f1.event, Some(TcpEvent::Close { first: 1, last: 1 }));
-    assert_eq!(f2.event.map(|e| e.to_string()).as_deref(), Some("close 2+3/4"));
+    assert_eq!(f2.event.map(|e| crate::render::words::EventText(e).to_string()).as_deref(), Some("close 2+3/4"));
     assert_eq!(a.event, Some(TcpEvent::Close { first: 4, last: 4 }));
     assert_eq!(states(&f1), (TcpState::Established, TcpState::FinWait1));
     assert_eq!(states(&f2), (TcpState::LastAck, TcpState::FinWait2));

@@ -18,7 +18,7 @@
 //! a line saying where it stops. Packets without ports get one line (the line view's text).
 //! The AE flag (RFC 9768, formerly NS) is shown when it is set or with `-v`.
 //!
-//! Labels come from `teach::i18n` (English or Korean); Korean labels are double-width, so all
+//! Labels come from `i18n` (English or Korean); Korean labels are double-width, so all
 //! alignment is done in display columns.
 
 use std::io::{self, Write};
@@ -27,14 +27,14 @@ use super::PacketView;
 use super::color::{Palette, Style};
 use super::fmt as f;
 use super::hexdump;
-use super::line::{HexMode, LineOptions, LineView};
-use super::time::{Clock, TsStyle};
+use super::line::{LineOptions, LineView};
+use super::time::Clock;
 use crate::model::fields::{self, Field, FieldId};
 use crate::model::flow::PacketNote;
 use crate::model::{Packet, TcpInfo, TcpOptions, Transport, UdpInfo, tcp_flags};
 use crate::services::{self, PortClass, Proto};
-use crate::settings::Language;
-use crate::teach::i18n::{self, PadLeft, PadRight, Texts, center, clip, fill, width};
+use crate::vocab::{HexMode, Language, TsStyle};
+use crate::i18n::{self, PadLeft, PadRight, Texts, center, clip, fill, width};
 
 /// Spaces before a row label.
 const INDENT: usize = 3;

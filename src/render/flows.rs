@@ -20,9 +20,9 @@ use super::fmt as f;
 use super::json::string as json_string;
 use super::line::icmp_name;
 use super::time::rfc3339;
+use super::words::{bytes_string, fmt_bytes, fmt_duration};
 use crate::model::flow::{
-    Detection, FlowEnd, FlowOutcome, FlowProto, FlowRecord, FlowReport, Side, TcpOutcome, UdpOutcome, bytes_string,
-    fmt_bytes, fmt_duration,
+    Detection, FlowEnd, FlowOutcome, FlowProto, FlowRecord, FlowReport, Side, TcpOutcome, UdpOutcome,
 };
 use crate::model::{IcmpInfo, TsPrecision};
 use crate::services::{self, PortClass, Proto};

@@ -13,6 +13,7 @@ use std::net::IpAddr;
 use super::fmt as f;
 use super::line::icmp_name;
 use super::time::SecondCache;
+use super::words;
 use crate::model::flow::PacketNote;
 use crate::model::{IcmpInfo, Link, Net, Packet, TcpInfo, Transport, UdpInfo, tcp_flags};
 use crate::services::{self, PortClass, Proto};
@@ -180,9 +181,9 @@ fn packet_with<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>, note: &PacketNote
     ip_detail(w, &pkt.net)?;
     if let Some(ev) = note.event {
         w.write_all(b",\"event\":{\"action\":\"")?;
-        match ev.static_text() {
+        match words::event_static_text(ev) {
             Some(t) => w.write_all(t.as_bytes())?,
-            None => write!(Escaped(&mut *w), "{ev}")?,
+            None => write!(Escaped(&mut *w), "{}", words::EventText(ev))?,
         }
         w.write_all(b"\"}")?;
     }

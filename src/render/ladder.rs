@@ -26,8 +26,9 @@ use std::net::IpAddr;
 use super::PacketView;
 use super::fmt as f;
 use super::line::icmp_name;
+use super::words::{fmt_bytes, fmt_duration};
 use crate::model::flow::{
-    ConnNote, PacketNote, RoleRule, TcpEvent, TcpOutcome, TcpState, fmt_bytes, fmt_duration, is_ephemeral,
+    ConnNote, PacketNote, RoleRule, TcpEvent, TcpOutcome, TcpState, is_ephemeral,
 };
 use crate::model::{IcmpInfo, Packet, Timestamp, Transport, tcp_flags};
 use crate::services::{self, Proto};

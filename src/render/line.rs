@@ -14,27 +14,14 @@ use std::net::IpAddr;
 
 use super::fmt as f;
 use super::hexdump;
-use super::time::{Clock, TsStyle};
+use super::time::Clock;
+use super::words;
 use crate::model::flow::PacketNote;
 use crate::model::{
     IcmpInfo, Link, Net, Packet, TcpInfo, Transport, UdpInfo, ether_type_name, ip_protocol_name, tcp_flags,
 };
 use crate::services::{self, Proto};
-
-/// `-x`, `-xx`, `-X`, `-XX`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum HexMode {
-    /// No dump.
-    #[default]
-    None,
-    /// Hex from the network header on (`-x`), or the whole frame (`-xx`).
-    Hex {
-        /// Include the link-layer header.
-        link: bool,
-        /// Add the ASCII column (`-X`).
-        ascii: bool,
-    },
-}
+use crate::vocab::{HexMode, TsStyle};
 
 /// What the line view prints.
 #[derive(Clone, Copy, Debug, Default)]
@@ -83,12 +70,12 @@ impl LineView {
         }
         body(w, pkt, note, &self.opts)?;
         if let Some(ev) = note.event.filter(|_| !self.opts.quiet) {
-            match ev.static_text() {
+            match words::event_static_text(ev) {
                 Some(t) => {
                     w.write_all(" · ".as_bytes())?;
                     w.write_all(t.as_bytes())?;
                 }
-                None => write!(w, " · {ev}")?,
+                None => write!(w, " · {}", words::EventText(ev))?,
             }
         }
         for warn in pkt.warnings.iter().filter(|w| !f::is_quiet(w)) {

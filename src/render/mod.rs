@@ -13,6 +13,7 @@ pub mod line;
 pub mod progress;
 pub mod stats;
 pub mod time;
+pub mod words;
 
 use std::io::{self, Write};
 

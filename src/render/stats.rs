@@ -9,7 +9,8 @@ use std::io::{self, Write};
 
 use super::fmt as f;
 use super::json::string as json_string;
-use crate::model::flow::{Count, FlowProto, PortCount, StatsReport, bytes_string};
+use super::words::bytes_string;
+use crate::model::flow::{Count, FlowProto, PortCount, StatsReport};
 use crate::services::{self, PortClass, Proto};
 
 /// Rows listed per table in the text report.

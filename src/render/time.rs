@@ -9,38 +9,7 @@ use std::io::{self, Write};
 use chrono::{Local, Offset, TimeZone};
 
 use crate::model::{Timestamp, TsPrecision};
-
-/// Which timestamp to print in front of each line.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum TsStyle {
-    /// `18:38:17.686702` local time (default).
-    #[default]
-    Time,
-    /// `-t`: none.
-    None,
-    /// `-tt`: seconds since the epoch, `1795459097.686702`.
-    Epoch,
-    /// `-ttt`: time since the previous packet, `00:00:00.000022`.
-    Delta,
-    /// `-tttt`: date and local time, `2026-11-23 18:38:17.686702`.
-    Date,
-    /// `-ttttt`: time since the first packet, `00:00:00.000041`.
-    SinceFirst,
-}
-
-impl TsStyle {
-    /// The style for a count of `-t` flags.
-    pub fn from_count(n: u8) -> TsStyle {
-        match n {
-            0 => TsStyle::Time,
-            1 => TsStyle::None,
-            2 => TsStyle::Epoch,
-            3 => TsStyle::Delta,
-            4 => TsStyle::Date,
-            _ => TsStyle::SinceFirst,
-        }
-    }
-}
+use crate::vocab::TsStyle;
 
 /// Prints timestamps in one style; remembers the first and previous packet for deltas.
 #[derive(Debug, Default)]

@@ -15,7 +15,7 @@ use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::facts::{LINUX_DEFAULT_EPHEMERAL, SystemFacts};
-use super::i18n::{PadRight, Texts, fill, width};
+use crate::i18n::{PadRight, Texts, fill, width};
 use super::target::Target;
 use crate::render::color::{Palette, Style};
 use crate::services::{self, PortClass, Proto};
@@ -513,7 +513,7 @@ fn v6_kind(t: &Texts, a: Ipv6Addr) -> String {
 #[allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
-    use crate::teach::i18n::{EN, KO};
+    use crate::i18n::{EN, KO};
 
     fn facts() -> SystemFacts {
         SystemFacts {

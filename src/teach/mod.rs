@@ -1,18 +1,16 @@
 //! The teaching side of portlens: `portlens explain PORT|IP:PORT …` (the card of a port or
 //! socket) and `portlens services QUERY` (search the service registry), in English or Korean.
 //!
-//! * [`i18n`]: every teaching string, one table per language (also used by `render::bits`).
 //! * [`target`]: parsing `explain` arguments (usage errors name the range 0–65535).
 //! * [`facts`]: this machine's port settings from `/proc`, injectable for tests.
 //! * [`explain`], [`services_cmd`]: the renderers, writing to any `io::Write`.
 //!
-//! Arrows: `teach → {render::color, services, model::fields, settings::Language}`;
-//! `render::bits → teach::i18n` (a leaf). The binary calls [`run_explain`] and
+//! Arrows: `teach → {render, i18n, services, model, vocab}` (the strings in every language
+//! live in `crate::i18n`, which `render::bits` uses too). The binary calls [`run_explain`] and
 //! [`run_services`] and maps [`TeachError::exit_code`] to the process exit status.
 
 pub mod explain;
 pub mod facts;
-pub mod i18n;
 pub mod services_cmd;
 pub mod target;
 
@@ -21,9 +19,9 @@ use std::io::{self, Write};
 
 pub use facts::SystemFacts;
 
-use crate::cli::{ColorChoice, Lang};
+use crate::i18n;
 use crate::render::color::Palette;
-use crate::settings::Language;
+use crate::vocab::{ColorChoice, Language};
 
 /// How to write the teaching output.
 #[derive(Clone, Copy, Debug)]
@@ -101,7 +99,7 @@ pub struct OutputFlags {
     /// The remaining arguments.
     pub rest: Vec<String>,
     /// `--lang`, when given among the arguments.
-    pub lang: Option<Lang>,
+    pub lang: Option<Language>,
     /// `--color`, when given among the arguments.
     pub color: Option<ColorChoice>,
 }
@@ -129,8 +127,8 @@ pub fn split_output_flags(args: &[String]) -> Result<OutputFlags, TeachError> {
                 };
                 if flag == "--lang" {
                     match value.as_str() {
-                        "en" => out.lang = Some(Lang::En),
-                        "ko" => out.lang = Some(Lang::Ko),
+                        "en" => out.lang = Some(Language::En),
+                        "ko" => out.lang = Some(Language::Ko),
                         v => errors.push(format!(
                             "invalid value '{}' for --lang: use en or ko",
                             v.escape_debug()
@@ -213,7 +211,7 @@ mod tests {
         let f = split_output_flags(&strings(&["443", "--lang", "ko", "--color=never", "-1"]))
             .expect("ok");
         assert_eq!(f.rest, strings(&["443", "-1"]));
-        assert_eq!(f.lang, Some(Lang::Ko));
+        assert_eq!(f.lang, Some(Language::Ko));
         assert_eq!(f.color, Some(ColorChoice::Never));
         let f = split_output_flags(&strings(&["--", "--lang"])).expect("ok");
         assert_eq!(f.rest, strings(&["--lang"]));

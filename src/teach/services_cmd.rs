@@ -14,7 +14,7 @@
 
 use std::io::{self, Write};
 
-use super::i18n::{PadRight, Texts, width};
+use crate::i18n::{PadRight, Texts, width};
 use crate::render::color::{Palette, Style};
 use crate::services::{self, PortClass, SearchHit};
 
@@ -121,7 +121,7 @@ pub fn write(
 #[allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
-    use crate::teach::i18n::{EN, KO};
+    use crate::i18n::{EN, KO};
 
     fn run(q: &str, t: &Texts) -> (String, Result<(), NoResult>) {
         let mut v = Vec::new();

@@ -9,13 +9,13 @@
 //! Korean text is twice as wide as Latin text on a terminal; [`width`] measures display
 //! columns so that tables and diagrams line up in both languages.
 //!
-//! This module is a leaf (it only names `settings::Language` and `services::PortClass`).
+//! Arrows: `i18n → {model::fields, services, vocab}`; `render` and `teach` use it.
 
 use std::fmt::{self, Display, Write as _};
 
 use crate::model::fields::FieldId;
 use crate::services::{PortClass, Practice};
-use crate::settings::Language;
+use crate::vocab::Language;
 
 /// All teaching strings of one language.
 #[derive(Debug)]
@@ -525,7 +525,7 @@ pub static KO: Texts = Texts {
 /// Replaces each `{key}` in `template` by its value; unknown placeholders stay as written.
 ///
 /// ```
-/// use portlens::teach::i18n::fill;
+/// use portlens::i18n::fill;
 /// assert_eq!(fill("port {port}", &[("port", &443)]), "port 443");
 /// assert_eq!(fill("{a}–{b} {c}", &[("a", &0), ("b", &1)]), "0–1 {c}");
 /// ```
@@ -585,7 +585,7 @@ pub fn char_width(c: char) -> usize {
 /// Terminal columns `s` takes (see [`char_width`]).
 ///
 /// ```
-/// use portlens::teach::i18n::width;
+/// use portlens::i18n::width;
 /// assert_eq!(width("src"), 3);
 /// assert_eq!(width("출발지"), 6);
 /// assert_eq!(width("0–1"), 3);
