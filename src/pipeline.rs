@@ -4,8 +4,8 @@
 //! bounded channel. The printer decodes each frame again (decoding is pure and cheap) and
 //! renders it, in the order the batches were sent, so the output is byte for byte what one
 //! thread prints. When only the reports are wanted, the second thread tracks instead of
-//! printing (`app::run_inner` chooses). Used for files only: a live capture wants each packet
-//! on screen at once, and `-l` wants a flush per packet.
+//! printing (`app`'s `Downstream` lays the stages out on the threads). Used for files only: a
+//! live capture wants each packet on screen at once, and `-l` wants a flush per packet.
 //!
 //! Memory is bounded by the channel: at most `DEPTH` batches in flight plus the two being
 //! filled and printed, each about `BATCH_BYTES`. Batches go back to the reader for reuse, so

@@ -320,6 +320,28 @@ fn write_then_read_back_gives_the_same_packets() {
 }
 
 #[test]
+fn write_file_is_left_untouched_when_the_input_or_filter_fails() {
+    // The -w file is created only after the first input and the filter have been checked, so a
+    // typo in either never truncates a capture someone wanted to keep.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let keep = dir.path().join("keep.pcap");
+    let original = std::fs::read(fixture("lesson.pcap")).expect("fixture");
+    std::fs::write(&keep, &original).expect("write");
+    let keep_s = keep.display().to_string();
+    let missing = dir.path().join("missing.pcap").display().to_string();
+    for args in [
+        vec!["-r", missing.as_str(), "-w", keep_s.as_str()],
+        vec!["-r", "fixtures/lesson.pcap", "-w", keep_s.as_str(), "tcp", "port", "nonsense"],
+    ] {
+        let args: Vec<String> = args.iter().map(|a| if *a == "fixtures/lesson.pcap" { fixture("lesson.pcap") } else { a.to_string() }).collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let r = run(&args);
+        assert_eq!(r.code, Some(1), "{args:?}: {}", r.stderr);
+        assert_eq!(std::fs::read(&keep).expect("read"), original, "{args:?} changed the -w file");
+    }
+}
+
+#[test]
 fn mixed_link_types_need_pcapng_output() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("mixed.pcap").display().to_string();
