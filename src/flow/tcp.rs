@@ -17,7 +17,8 @@ use crate::model::{Timestamp, tcp_flags};
 
 use super::{Common, Key, PerDir};
 
-/// How long a closed connection's first closer holds TIME_WAIT (2×MSL on Linux).
+/// How long a closed connection's first closer holds TIME_WAIT: Linux's fixed 60 s
+/// (`TCP_TIMEWAIT_LEN`, not a multiple of a configurable MSL).
 pub(crate) const TIME_WAIT_NANOS: i128 = 60_000_000_000;
 
 /// `a >= b` in sequence space (RFC 9293 §3.4, wrapping).

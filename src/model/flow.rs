@@ -111,7 +111,7 @@ pub enum TcpState {
     Closing,
     /// Sent its FIN after the peer's; waits for the last ACK.
     LastAck,
-    /// Closed first, acknowledged the peer's FIN: keeps the 4-tuple for 2×MSL (60 s on Linux).
+    /// Closed first, acknowledged the peer's FIN: keeps the 4-tuple for 2×MSL by RFC 9293; Linux fixes it at 60 s (`TCP_TIMEWAIT_LEN`).
     TimeWait,
 }
 

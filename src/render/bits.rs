@@ -114,6 +114,26 @@ pub fn service_label(proto: Proto, port: u16) -> Option<String> {
     }
 }
 
+/// The set TCP flags from bit 0 up (`FIN`, `SYN`, `RST`, `PSH`, `ACK`, `URG`, `ECE`, `CWR`,
+/// `AE`): the order of the bits, as Wireshark lists them (`SYN,ACK`, `FIN,PSH,ACK`); the flags
+/// row below draws the same bits from the high one down, as the header does.
+fn flags_in_bit_order<W: Write + ?Sized>(w: &mut W, t: &Texts, fl: u16) -> io::Result<()> {
+    let mut first = true;
+    for fd in fields::tcp::FLAGS.iter().rev() {
+        if fl & fd.flag_mask() != 0 {
+            if !first {
+                w.write_all(b",")?;
+            }
+            w.write_all(t.field(fd.id).as_bytes())?;
+            first = false;
+        }
+    }
+    if first {
+        w.write_all(b"none")?;
+    }
+    Ok(())
+}
+
 /// Writes the rows of the bits view: bit numbers, port rows, flag rows.
 #[derive(Clone, Copy, Debug)]
 pub struct PortRows<'t> {
@@ -125,6 +145,8 @@ pub struct PortRows<'t> {
     pub grid: PortGrid,
     /// Print service names (off with `-nn`).
     pub names: bool,
+    /// The Linux ephemeral range to mark ports with (the default one for files).
+    pub linux_ephemeral: (u16, u16),
 }
 
 impl<'t> PortRows<'t> {
@@ -136,6 +158,7 @@ impl<'t> PortRows<'t> {
             t,
             grid: PortGrid::new(t),
             names,
+            linux_ephemeral: services::LINUX_EPHEMERAL,
         }
     }
 
@@ -171,9 +194,9 @@ impl<'t> PortRows<'t> {
             w.write_all(&[b' ', b' ', b' ', b'0', b'x', nib(12), nib(8), nib(4), nib(0), b' ', b' '])?;
             let class = PortClass::of(port);
             w.write_all(t.class_short(class).as_bytes())?;
-            if class == PortClass::Dynamic {
-                w.write_all(b" ")?;
-                w.write_all(t.ephemeral.as_bytes())?;
+            if let Some(which) = services::ephemeral_systems(port, self.linux_ephemeral) {
+                w.write_all(" · ".as_bytes())?;
+                w.write_all(fill(t.ephemeral, &[("which", &which)]).as_bytes())?;
             }
             if let Some(name) = service_label(proto, port).filter(|_| self.names) {
                 w.write_all(" · ".as_bytes())?;
@@ -194,8 +217,8 @@ impl<'t> PortRows<'t> {
             "   0x{port:04X}  {}",
             pal.paint(Style::of_class(class), t.class_short(class))
         )?;
-        if class == PortClass::Dynamic {
-            write!(w, " {}", t.ephemeral)?;
+        if let Some(which) = services::ephemeral_systems(port, self.linux_ephemeral) {
+            write!(w, " · {}", fill(t.ephemeral, &[("which", &which)]))?;
         }
         if let Some(name) = service_label(proto, port).filter(|_| self.names) {
             write!(w, " · {}", pal.paint(Style::Name, name))?;
@@ -326,7 +349,7 @@ impl BitsView {
         }) = &pkt.transport
         {
             w.write_all(b" [")?;
-            f::flags(w, *fl)?;
+            flags_in_bit_order(w, self.rows.t, *fl)?;
             w.write_all(b"]")?;
         }
         for warn in pkt.warnings.iter().filter(|x| !f::is_quiet(x)) {
@@ -702,7 +725,9 @@ fn tcp_diagram(
     }
     if have > 12 {
         writeln!(w, "{:INDENT$}{}", "", pal.paint(Style::Dim, t.byte12_note))?;
+        writeln!(w, "{:INDENT$}{}", "", pal.paint(Style::Dim, t.tcp_history_note))?;
     }
+    byte_order(w, pal, t, hdr)?;
     if tcp.payload_len > 0 {
         writeln!(
             w,
@@ -712,6 +737,25 @@ fn tcp_diagram(
         )?;
     }
     Ok(())
+}
+
+/// The note that ports travel high byte first, with the captured bytes of both ports
+/// (`52341 = cc 75, 443 = 01 bb`).
+fn byte_order(w: &mut dyn Write, pal: Palette, t: &Texts, hdr: &[u8]) -> io::Result<()> {
+    let [a, b, c, d, ..] = *hdr else {
+        return Ok(());
+    };
+    let ports = format!(
+        "{} = {a:02x} {b:02x}, {} = {c:02x} {d:02x}",
+        u16::from_be_bytes([a, b]),
+        u16::from_be_bytes([c, d])
+    );
+    writeln!(
+        w,
+        "{:INDENT$}{}",
+        "",
+        pal.paint(Style::Dim, fill(t.byte_order_note, &[("ports", &ports)]))
+    )
 }
 
 /// Writes the UDP header diagram.
@@ -740,6 +784,13 @@ fn udp_diagram(
     }
     if have < u::LEN {
         cut_line(w, pal, t, pkt, have, u::LEN)?;
+    }
+    byte_order(w, pal, t, hdr)?;
+    if let [0, 0, ..] = hdr {
+        writeln!(w, "{:INDENT$}{}", "", t.udp_src_zero)?;
+    }
+    if let [_, _, _, _, _, _, 0, 0, ..] = hdr {
+        writeln!(w, "{:INDENT$}{}", "", t.udp_checksum_zero)?;
     }
     if udp.payload_len > 0 {
         writeln!(
@@ -907,12 +958,36 @@ mod tests {
     #[test]
     fn port_rows_match_the_spec_exactly() {
         let expected = "          bit  15 14 13 12 11 10  9  8  7  6  5  4  3  2  1  0
-   src  52341   1  1  0  0  1  1  0  0  0  1  1  1  0  1  0  1   0xCC75  dynamic (ephemeral)
+   src  52341   1  1  0  0  1  1  0  0  0  1  1  1  0  1  0  1   0xCC75  dynamic · ephemeral (Linux, Windows)
    dst    443   0  0  0  0  0  0  0  1  1  0  1  1  1  0  1  1   0x01BB  well-known · https
    flags        CWR ECE URG ACK PSH RST SYN FIN
                   0   0   0   0   0   0   1   0
 ";
         assert_eq!(render_ports(Language::En), expected);
+    }
+
+    #[test]
+    fn a_linux_client_port_is_registered_and_ephemeral() {
+        // 38836 is a real Linux client port: IANA class registered, yet inside Linux's
+        // ephemeral range 32768–60999 (and outside Windows' 49152–65535).
+        let r = PortRows::new(i18n::texts(Language::En), Palette::new(false), true);
+        let mut v = Vec::new();
+        r.port(&mut v, "src", 38836, Proto::Tcp).expect("write");
+        let s = String::from_utf8(v).expect("utf8");
+        assert!(s.ends_with("0x97B4  registered · ephemeral (Linux)\n"), "{s}");
+        let mut v = Vec::new();
+        r.port(&mut v, "dst", 8080, Proto::Tcp).expect("write");
+        let s = String::from_utf8(v).expect("utf8");
+        assert!(!s.contains("ephemeral"), "{s}");
+    }
+
+    #[test]
+    fn the_heading_lists_flags_in_bit_order() {
+        let mut v = Vec::new();
+        let t = i18n::texts(Language::En);
+        let all = tcp_flags::FIN | tcp_flags::SYN | tcp_flags::PSH | tcp_flags::ACK | tcp_flags::CWR;
+        flags_in_bit_order(&mut v, t, all).expect("write");
+        assert_eq!(String::from_utf8(v).expect("utf8"), "FIN,SYN,PSH,ACK,CWR");
     }
 
     #[test]
@@ -927,7 +1002,7 @@ mod tests {
             .and_then(|l| l.find("   0x").map(|i| width(l.get(..i).unwrap_or(""))));
         assert_eq!(bit0.map(|c| c + 1), src_end, "{out}");
         assert!(out.contains("출발지"), "{out}");
-        assert!(out.contains("동적 포트 (임시 포트)"), "{out}");
+        assert!(out.contains("동적 포트 · 임시 포트 범위 (Linux, Windows)"), "{out}");
         assert!(out.contains("잘 알려진 포트 · https"), "{out}");
     }
 

@@ -143,7 +143,7 @@ fn legend(r: &FlowRecord) -> (&'static str, &'static str) {
         FlowOutcome::Tcp(o) => match o {
             TcpOutcome::Closed { first_fin: Side::Client, .. } => (
                 "closed (client first)",
-                "the client sent the first FIN, so the client holds TIME_WAIT for 60 s (2×MSL on Linux) and \
+                "the client sent the first FIN, so the client holds TIME_WAIT for 60 s (fixed in Linux: TCP_TIMEWAIT_LEN; RFC 9293 says 2×MSL) and \
                  cannot reuse that exact 4-tuple meanwhile; harmless for a client, which picks a new ephemeral port.",
             ),
             TcpOutcome::Closed { first_fin: Side::Server, .. } => (

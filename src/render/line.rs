@@ -429,7 +429,7 @@ fn no_ports<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>, t: &Transport, o: &L
     }
 }
 
-/// ICMP type names (RFC 792 / 4443).
+/// ICMP type names (RFC 792, RFC 1812 §5.2.7.1 for unreachable codes 9–15 / RFC 4443).
 pub fn icmp_name(i: &IcmpInfo) -> Option<&'static str> {
     Some(match (i.v6, i.icmp_type, i.code) {
         (false, 0, _) => "echo reply",
@@ -439,7 +439,17 @@ pub fn icmp_name(i: &IcmpInfo) -> Option<&'static str> {
         (false, 3, 2) => "protocol unreachable",
         (false, 3, 3) => "port unreachable",
         (false, 3, 4) => "fragmentation needed",
-        (false, 3, 13) => "administratively prohibited",
+        (false, 3, 5) => "source route failed",
+        (false, 3, 6) => "destination network unknown",
+        (false, 3, 7) => "destination host unknown",
+        (false, 3, 8) => "source host isolated",
+        (false, 3, 9) => "network administratively prohibited",
+        (false, 3, 10) => "host administratively prohibited",
+        (false, 3, 11) => "network unreachable for TOS",
+        (false, 3, 12) => "host unreachable for TOS",
+        (false, 3, 13) => "communication administratively prohibited",
+        (false, 3, 14) => "host precedence violation",
+        (false, 3, 15) => "precedence cutoff in effect",
         (false, 3, _) => "destination unreachable",
         (false, 4, _) => "source quench",
         (false, 5, _) => "redirect",
@@ -451,7 +461,11 @@ pub fn icmp_name(i: &IcmpInfo) -> Option<&'static str> {
         (false, 13, _) => "timestamp request",
         (false, 14, _) => "timestamp reply",
         (true, 1, 4) => "port unreachable",
+        (true, 1, 0) => "no route to destination",
         (true, 1, 1) => "administratively prohibited",
+        (true, 1, 2) => "beyond scope of source address",
+        (true, 1, 5) => "source address failed ingress/egress policy",
+        (true, 1, 6) => "reject route to destination",
         (true, 1, 3) => "address unreachable",
         (true, 1, _) => "destination unreachable",
         (true, 2, _) => "packet too big",
@@ -499,4 +513,24 @@ fn icmp<W: Write + ?Sized>(w: &mut W, i: &IcmpInfo, o: &LineOptions) -> io::Resu
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+mod icmp_tests {
+    use super::*;
+
+    fn name(v6: bool, icmp_type: u8, code: u8) -> Option<&'static str> {
+        icmp_name(&IcmpInfo { v6, icmp_type, code, echo: None, quoted: None })
+    }
+
+    #[test]
+    fn administratively_prohibited_codes_are_named() {
+        // RFC 1812 §5.2.7.1; code 10 is what iptables REJECT --reject-with icmp-host-prohibited sends.
+        assert_eq!(name(false, 3, 9), Some("network administratively prohibited"));
+        assert_eq!(name(false, 3, 10), Some("host administratively prohibited"));
+        assert_eq!(name(false, 3, 13), Some("communication administratively prohibited"));
+        assert_eq!(name(true, 1, 1), Some("administratively prohibited"));
+        assert_eq!(name(false, 3, 3), Some("port unreachable"));
+    }
 }

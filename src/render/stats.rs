@@ -31,6 +31,15 @@ impl Default for StatsOptions {
     }
 }
 
+/// The ephemeral ranges client ports are counted in: (JSON key, name, range): Linux's
+/// default and Windows'.
+fn ephemeral_ranges(_o: &StatsOptions) -> [(&'static str, &'static str, (u16, u16)); 2] {
+    [
+        ("linux", "Linux", services::LINUX_EPHEMERAL),
+        ("windows", "Windows (= IANA dynamic)", services::WINDOWS_EPHEMERAL),
+    ]
+}
+
 fn proto(p: FlowProto) -> Proto {
     match p {
         FlowProto::Tcp => Proto::Tcp,
@@ -51,6 +60,9 @@ struct Grouped<'a> {
     services: Vec<(&'static str, FlowProto, Count)>,
     /// Per class: (ports seen as server, packets as server, ports seen as client, packets as client).
     classes: [(PortClass, u64, Count, u64, Count); 3],
+    /// Client ports inside Linux's and Windows' ephemeral ranges, and inside neither:
+    /// (ports, packets as client).
+    ephemeral: [(u64, Count); 3],
 }
 
 fn group<'a>(rep: &'a StatsReport, o: &StatsOptions) -> Grouped<'a> {
@@ -83,7 +95,23 @@ fn group<'a>(rep: &'a StatsReport, o: &StatsOptions) -> Grouped<'a> {
             }
         }
     }
-    Grouped { ports, services: svc, classes }
+    let ranges = ephemeral_ranges(o);
+    let mut ephemeral = [(0u64, Count::default()); 3];
+    for p in rep.ports.iter().filter(|p| p.as_client.packets > 0) {
+        let mut inside = false;
+        for (slot, (_, _, (lo, hi))) in ephemeral.iter_mut().zip(ranges) {
+            if (lo..=hi).contains(&p.port) {
+                inside = true;
+                slot.0 += 1;
+                add(&mut slot.1, p.as_client);
+            }
+        }
+        if !inside && let Some(slot) = ephemeral.get_mut(2) {
+            slot.0 += 1;
+            add(&mut slot.1, p.as_client);
+        }
+    }
+    Grouped { ports, services: svc, classes, ephemeral }
 }
 
 fn table<W: Write + ?Sized>(w: &mut W, head: &[&str], right: &[bool], rows: &[Vec<String>]) -> io::Result<()> {
@@ -210,6 +238,25 @@ pub fn write_text<W: Write + ?Sized>(w: &mut W, rep: &StatsReport, o: &StatsOpti
 
     writeln!(
         w,
+        "\nClient ports by ephemeral range (the OS picks a client's port from its range, whatever the class):"
+    )?;
+    let ranges = ephemeral_ranges(o);
+    let rows: Vec<Vec<String>> = g
+        .ephemeral
+        .iter()
+        .enumerate()
+        .map(|(i, (ports, c))| {
+            let (name, range) = match ranges.get(i) {
+                Some((_, n, (lo, hi))) => ((*n).to_string(), format!("{lo}–{hi}")),
+                None => ("in neither".to_string(), "-".to_string()),
+            };
+            vec![name, range, ports.to_string(), c.packets.to_string()]
+        })
+        .collect();
+    table(w, &["RANGE", "PORTS", "CLIENT PORTS", "PACKETS"], &[false, false, true, true], &rows)?;
+
+    writeln!(
+        w,
         "\nTop sockets (both ends of every packet count){}:",
         if rep.sockets_approximate { " — approximate: rarely seen sockets were dropped to bound memory" } else { "" }
     )?;
@@ -286,6 +333,20 @@ pub fn write_json<W: Write + ?Sized>(w: &mut W, rep: &StatsReport, o: &StatsOpti
         count_json(w, *sc)?;
         write!(w, ",\"client_ports\":{cp},\"as_client\":")?;
         count_json(w, *cc)?;
+        w.write_all(b"}")?;
+    }
+    w.write_all(b"],\"client_ports_by_ephemeral_range\":[")?;
+    let ranges = ephemeral_ranges(o);
+    for (i, (ports, c)) in g.ephemeral.iter().enumerate() {
+        if i > 0 {
+            w.write_all(b",")?;
+        }
+        match ranges.get(i) {
+            Some((key, _, (lo, hi))) => write!(w, "{{\"system\":\"{key}\",\"range\":[{lo},{hi}],")?,
+            None => w.write_all(b"{\"system\":null,\"range\":null,")?,
+        }
+        write!(w, "\"client_ports\":{ports},\"as_client\":")?;
+        count_json(w, *c)?;
         w.write_all(b"}")?;
     }
     w.write_all(b"],\"sockets\":[")?;

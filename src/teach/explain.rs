@@ -18,13 +18,13 @@ use super::facts::{LINUX_DEFAULT_EPHEMERAL, SystemFacts};
 use crate::i18n::{PadRight, Texts, fill, width};
 use super::target::Target;
 use crate::render::color::{Palette, Style};
-use crate::services::{self, PortClass, Proto};
+use crate::services::{self, PortClass, Proto, Status};
 
 /// Spaces before a label.
 const INDENT: usize = 2;
 
 /// The IANA dynamic range, which Windows also uses for ephemeral ports.
-pub const IANA_DYNAMIC: (u16, u16) = (49152, 65535);
+pub const IANA_DYNAMIC: (u16, u16) = services::WINDOWS_EPHEMERAL;
 
 /// Writes the cards of `targets`, separated by blank lines.
 pub fn cards(
@@ -238,6 +238,7 @@ fn port_card(
     }
     label(w, t.this_host, lw)?;
     match facts.unprivileged_port_start {
+        _ if port == 0 => writeln!(w, "{}", t.bind_zero)?,
         Some(start) if u32::from(port) < start => {
             writeln!(
                 w,
@@ -323,7 +324,11 @@ fn registry(w: &mut dyn Write, port: u16, t: &Texts, pal: Palette, lw: usize) ->
             } else {
                 blank_label(w, lw)?
             }
-            writeln!(w, "{pp:<9}  {}", pal.paint(Style::Dim, t.not_assigned))?;
+            writeln!(
+                w,
+                "{pp:<9}  {}",
+                pal.paint(Style::Dim, status_words(t, proto, port))
+            )?;
         }
         for (j, s) in entries.iter().enumerate() {
             if i == 0 && j == 0 {
@@ -359,6 +364,18 @@ fn registry(w: &mut dyn Write, port: u16, t: &Texts, pal: Palette, lw: usize) ->
         )?;
     }
     Ok(())
+}
+
+/// What IANA says of a port that has no service name on `proto`, in words.
+#[must_use]
+pub fn status_words(t: &Texts, proto: Proto, port: u16) -> String {
+    match services::status(proto, port) {
+        Status::Reserved(text) => fill(t.status_reserved, &[("text", &text)]),
+        Status::Unnamed(text) => fill(t.status_unnamed, &[("text", &text)]),
+        Status::Unassigned => t.status_unassigned.to_string(),
+        Status::Dynamic => t.status_dynamic.to_string(),
+        Status::Assigned(names) => names.iter().map(|s| s.name).collect::<Vec<_>>().join(", "),
+    }
 }
 
 /// A brace under `n` columns: `└──┬──┘`.
@@ -432,11 +449,17 @@ fn socket_part(
     label(w, t.socket, lw)?;
     writeln!(w, "{}", t.socket_meaning)?;
     label(w, t.role, lw)?;
-    writeln!(w, "{}", role(t, port, facts))
+    writeln!(w, "{}", role(t, port, facts))?;
+    if port != 0 {
+        blank_label(w, lw)?;
+        writeln!(w, "{}", t.role_how)?;
+    }
+    Ok(())
 }
 
-/// Which end a port most likely is: a dynamic (or unnamed ephemeral-range) port is a
-/// client's; a named or fixed one a server's.
+/// Which end a port alone most likely is, from the ephemeral ranges it lies in (this
+/// machine's Linux range and Windows') and whether IANA names it. The IANA class alone does
+/// not decide: Linux picks client ports from 32768–60999, most of which is "registered".
 fn role(t: &Texts, port: u16, facts: &SystemFacts) -> String {
     if port == 0 {
         return t.role_zero.to_string();
@@ -446,12 +469,11 @@ fn role(t: &Texts, port: u16, facts: &SystemFacts) -> String {
         .or_else(|| services::name(Proto::Tcp, port))
         .or_else(|| services::name(Proto::Udp, port));
     let linux = facts.ephemeral.unwrap_or(LINUX_DEFAULT_EPHEMERAL);
-    if PortClass::of(port) == PortClass::Dynamic || (name.is_none() && in_range(port, linux)) {
-        return t.role_client.to_string();
-    }
-    match name {
-        Some(n) => fill(t.role_server_named, &[("name", &n)]),
-        None => t.role_server.to_string(),
+    match (services::ephemeral_systems(port, linux), name) {
+        (Some(ranges), None) => fill(t.role_client, &[("ranges", &ranges)]),
+        (Some(ranges), Some(n)) => fill(t.role_either, &[("ranges", &ranges), ("name", &n)]),
+        (None, Some(n)) => fill(t.role_server_named, &[("name", &n)]),
+        (None, None) => t.role_server.to_string(),
     }
 }
 

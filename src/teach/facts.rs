@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 
 /// Linux's default ephemeral range, used when `/proc` cannot be read.
-pub const LINUX_DEFAULT_EPHEMERAL: (u16, u16) = (32768, 60999);
+pub const LINUX_DEFAULT_EPHEMERAL: (u16, u16) = crate::services::LINUX_EPHEMERAL;
 
 /// The environment variable that replaces `/proc` for [`SystemFacts::read`].
 pub const PROC_ENV: &str = "PORTLENS_PROC";

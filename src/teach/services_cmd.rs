@@ -16,7 +16,8 @@ use std::io::{self, Write};
 
 use crate::i18n::{PadRight, Texts, width};
 use crate::render::color::{Palette, Style};
-use crate::services::{self, PortClass, SearchHit};
+use super::explain::status_words;
+use crate::services::{self, PortClass, Proto, SearchHit};
 
 /// Why `services` printed nothing.
 #[derive(Debug, PartialEq, Eq)]
@@ -47,7 +48,7 @@ struct Row {
     iana: &'static str,
     practice: &'static str,
     class: PortClass,
-    description: &'static str,
+    description: String,
 }
 
 fn row(h: &SearchHit, t: &Texts) -> Row {
@@ -59,7 +60,8 @@ fn row(h: &SearchHit, t: &Texts) -> Row {
         (Some(p), _) => t.practice_desc(p),
         (None, Some(s)) => s.description,
         (None, None) => "",
-    };
+    }
+    .to_string();
     Row {
         port: format!("{}/{proto}", h.port),
         iana: h.service.map_or("-", |s| s.name),
@@ -80,10 +82,36 @@ pub fn write(
         return Ok(Err(e));
     }
     let hits = services::search(query);
-    if hits.is_empty() {
+    let mut rows: Vec<Row> = hits.iter().map(|h| row(h, t)).collect();
+    if let Some((port, only)) = services::port_query(query) {
+        // A port without a name on TCP or UDP still gets a row: IANA's own status.
+        for proto in [Proto::Tcp, Proto::Udp] {
+            let covered = hits
+                .iter()
+                .any(|h| h.proto.is_none_or(|p| p == proto));
+            if covered || only.is_some_and(|o| o != proto) {
+                continue;
+            }
+            // TCP first, UDP after every TCP row, the rest (SCTP, DCCP, practice) after.
+            let at = match proto {
+                Proto::Tcp => 0,
+                _ => rows.iter().take_while(|r| r.port.ends_with("/tcp")).count(),
+            };
+            rows.insert(
+                at,
+                Row {
+                    port: format!("{port}/{proto}"),
+                    iana: "-",
+                    practice: "-",
+                    class: PortClass::of(port),
+                    description: status_words(t, proto, port),
+                },
+            );
+        }
+    }
+    if rows.is_empty() {
         return Ok(Err(NoResult::NoMatch(query.trim().to_string())));
     }
-    let rows: Vec<Row> = hits.iter().map(|h| row(h, t)).collect();
     let cw = |head: &str, f: &dyn Fn(&Row) -> usize| {
         rows.iter().map(f).max().unwrap_or(0).max(width(head))
     };
