@@ -119,6 +119,10 @@ pub struct Texts {
     pub bytes: &'static str,
     /// `{hb}` `{hx}` `{h}` `{lb}` `{lx}` `{l}`: the high and low byte.
     pub high_low: &'static str,
+    /// Label: the bytes as they travel.
+    pub wire: &'static str,
+    /// After the bytes on the wire.
+    pub wire_note: &'static str,
     /// Label: the sum of the 1-bits.
     pub ones: &'static str,
     /// When no bit is 1.
@@ -282,6 +286,16 @@ impl Texts {
         }
     }
 
+    /// The everyday name of a practice entry in this language: a product or protocol name
+    /// stays as it is (`MySQL`, `HTTPS-Alt`); a description used as a name is translated.
+    #[must_use]
+    pub fn practice_name(&self, p: &Practice) -> &'static str {
+        match (self.lang, p.name) {
+            (Language::Ko, "Dev web server") => "개발용 웹 서버",
+            (_, name) => name,
+        }
+    }
+
     /// The name of a header field in diagrams (flags use their protocol abbreviation).
     #[must_use]
     pub const fn field(&self, id: FieldId) -> &'static str {
@@ -369,6 +383,8 @@ pub static EN: Texts = Texts {
     hex: "hex",
     bytes: "bytes",
     high_low: "high byte {hb} = {hx} = {h} · low byte {lb} = {lx} = {l}",
+    wire: "on the wire",
+    wire_note: "(high byte first: network byte order, as in the TCP/UDP header)",
     ones: "1-bits",
     ones_none: "none: every bit is 0",
     class: "class",
@@ -491,6 +507,8 @@ pub static KO: Texts = Texts {
     hex: "16진수",
     bytes: "바이트",
     high_low: "상위 바이트 {hb} = {hx} = {h} · 하위 바이트 {lb} = {lx} = {l}",
+    wire: "전송 순서",
+    wire_note: "(상위 바이트 먼저: TCP/UDP 헤더에 실리는 네트워크 바이트 순서)",
     ones: "1인 비트",
     ones_none: "없음: 모든 비트가 0",
     class: "분류",

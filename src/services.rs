@@ -438,7 +438,7 @@ impl Practice {
 /// ```
 /// use portlens::services;
 /// let redis = services::practice(6379).map(|p| (p.name, p.ko));
-/// assert_eq!(redis, Some(("Redis", "Redis 인메모리 DB")));
+/// assert_eq!(redis, Some(("Redis", "Redis 인메모리 데이터베이스(DB)")));
 /// assert!(services::practice(4).is_none());
 /// ```
 #[must_use]
@@ -864,8 +864,8 @@ static PRACTICE: [Practice; 92] = [
     p(995, "POP3S", TCP, "POP3 over TLS", "보안 POP3", &[]),
     p(1080, "SOCKS", TCP, "SOCKS proxy", "SOCKS 프록시", &[]),
     p(1194, "OpenVPN", BOTH, "OpenVPN (UDP by default, TCP possible)", "OpenVPN (기본 UDP, TCP도 가능)", &["vpn"]),
-    p(1433, "MS SQL Server", TCP, "Microsoft SQL Server", "Microsoft SQL Server", &["mssql", "sql server", "sqlserver"]),
-    p(1521, "Oracle", TCP, "Oracle Database (listener)", "Oracle Database", &["oracle database", "oracle db", "tns"]),
+    p(1433, "MS SQL Server", TCP, "Microsoft SQL Server", "Microsoft SQL Server 데이터베이스", &["mssql", "sql server", "sqlserver"]),
+    p(1521, "Oracle", TCP, "Oracle Database (listener)", "Oracle 데이터베이스 (리스너)", &["oracle database", "oracle db", "tns"]),
     p(1723, "PPTP", TCP, "Point-to-Point Tunneling Protocol (legacy VPN)", "PPTP VPN (구형)", &["vpn"]),
     p(1812, "RADIUS", UDP, "RADIUS authentication", "RADIUS 인증", &[]),
     p(1813, "RADIUS Accounting", UDP, "RADIUS accounting", "RADIUS 과금/기록", &["radius"]),
@@ -878,7 +878,7 @@ static PRACTICE: [Practice; 92] = [
     p(2379, "etcd", TCP, "etcd client API (Kubernetes' key-value store)", "etcd 클라이언트 API (쿠버네티스 키-값 저장소)", &[]),
     p(2380, "etcd peer", TCP, "etcd peer (cluster member) traffic", "etcd 클러스터 멤버 간 통신", &["etcd"]),
     p(3000, "Dev web server", TCP, "Common development web port (Node.js, Rails, Grafana)", "개발용 웹 서버 포트 (Node.js, Rails, Grafana)", &["grafana", "nodejs", "rails"]),
-    p(3306, "MySQL", TCP, "MySQL Database", "MySQL Database", &["mariadb"]),
+    p(3306, "MySQL", TCP, "MySQL Database", "MySQL 데이터베이스", &["mariadb"]),
     p(3389, "RDP", BOTH, "Remote Desktop Protocol (Windows)", "원격 데스크톱 (Windows)", &["remote desktop", "ms-wbt-server"]),
     p(3478, "STUN/TURN", BOTH, "STUN/TURN NAT traversal (WebRTC, VoIP)", "STUN/TURN NAT 통과 (WebRTC, VoIP)", &["stun", "turn", "webrtc"]),
     p(4500, "IPsec NAT-T", UDP, "IPsec NAT traversal (ESP in UDP)", "IPsec NAT 통과 (UDP 캡슐화 ESP)", &["ipsec", "nat-t"]),
@@ -888,15 +888,15 @@ static PRACTICE: [Practice; 92] = [
     p(5061, "SIPS", TCP, "SIP over TLS", "보안 SIP (TLS)", &["sip tls"]),
     p(5353, "mDNS", UDP, "Multicast DNS (Bonjour/Avahi)", "멀티캐스트 DNS (Bonjour/Avahi)", &["bonjour", "avahi"]),
     p(5355, "LLMNR", UDP, "Link-Local Multicast Name Resolution (Windows)", "링크 로컬 멀티캐스트 이름 해석 (LLMNR, Windows)", &[]),
-    p(5432, "PostgreSQL", TCP, "PostgreSQL Database", "PostgreSQL Database", &["postgres"]),
+    p(5432, "PostgreSQL", TCP, "PostgreSQL Database", "PostgreSQL 데이터베이스", &["postgres"]),
     p(5601, "Kibana", TCP, "Kibana web UI (Elastic stack)", "Kibana 웹 UI (Elastic 스택)", &["elastic"]),
     p(5672, "AMQP", TCP, "AMQP message broker (RabbitMQ)", "AMQP 메시지 브로커 (RabbitMQ)", &["rabbitmq"]),
     p(5683, "CoAP", UDP, "Constrained Application Protocol (IoT)", "CoAP (IoT용 경량 웹 프로토콜)", &[]),
-    p(5900, "VNC", TCP, "Virtual Network Computing (remote desktop, RFB protocol)", "Virtual Network Computing", &["rfb"]),
+    p(5900, "VNC", TCP, "Virtual Network Computing (remote desktop, RFB protocol)", "VNC 원격 화면 공유 (Virtual Network Computing)", &["rfb"]),
     p(5985, "WinRM", TCP, "Windows Remote Management over HTTP", "Windows 원격 관리 (HTTP)", &["wsman"]),
     p(5986, "WinRM (HTTPS)", TCP, "Windows Remote Management over HTTPS", "Windows 원격 관리 (HTTPS)", &["winrm", "wsmans"]),
     p(6081, "Geneve", UDP, "Geneve overlay network encapsulation", "Geneve 오버레이 네트워크 캡슐화", &[]),
-    p(6379, "Redis", TCP, "Redis in-memory data store", "Redis 인메모리 DB", &[]),
+    p(6379, "Redis", TCP, "Redis in-memory data store", "Redis 인메모리 데이터베이스(DB)", &[]),
     p(6443, "Kubernetes API", TCP, "Kubernetes API server", "쿠버네티스 API 서버", &["k8s", "kube-apiserver"]),
     p(8000, "Dev web server", TCP, "Common alternate/development web port (Django, python -m http.server)", "대체/개발용 웹 포트 (Django, python http.server)", &["django"]),
     p(8080, "HTTP-Alt", TCP, "Alternate HTTP port (proxies, application servers)", "HTTP 대체 포트", &["http alt", "http-alt", "tomcat"]),
@@ -906,13 +906,13 @@ static PRACTICE: [Practice; 92] = [
     p(9090, "Prometheus", TCP, "Prometheus server (web UI and API)", "Prometheus 모니터링 서버", &[]),
     p(9092, "Kafka", TCP, "Apache Kafka broker", "Apache Kafka 브로커", &["apache kafka"]),
     p(9100, "JetDirect / node_exporter", TCP, "Raw printing (HP JetDirect); also Prometheus node_exporter", "RAW 인쇄 (HP JetDirect), Prometheus node_exporter", &["jetdirect", "node_exporter", "printer"]),
-    p(9200, "Elasticsearch", TCP, "Elasticsearch REST API", "Elasticsearch REST API", &["elastic", "opensearch"]),
+    p(9200, "Elasticsearch", TCP, "Elasticsearch REST API", "Elasticsearch 검색 엔진 REST API", &["elastic", "opensearch"]),
     p(9300, "Elasticsearch transport", TCP, "Elasticsearch node-to-node transport", "Elasticsearch 노드 간 통신", &[]),
     p(9418, "Git", TCP, "Git protocol (git://)", "Git 프로토콜 (git://)", &[]),
     p(10250, "kubelet", TCP, "Kubernetes kubelet API", "쿠버네티스 kubelet API", &["k8s"]),
     p(11211, "memcached", BOTH, "memcached in-memory cache", "memcached 인메모리 캐시", &["memcache"]),
     p(15672, "RabbitMQ management", TCP, "RabbitMQ management web UI and HTTP API", "RabbitMQ 관리 웹 UI / HTTP API", &["rabbitmq"]),
-    p(27017, "MongoDB", TCP, "MongoDB Database", "MongoDB Database", &["mongo"]),
+    p(27017, "MongoDB", TCP, "MongoDB Database", "MongoDB 데이터베이스", &["mongo"]),
     p(51820, "WireGuard", UDP, "WireGuard VPN (conventional listen port)", "WireGuard VPN (관례적 포트)", &["vpn", "wg"]),
 ];
 
@@ -921,7 +921,8 @@ mod tests {
     use super::*;
 
     /// The lesson's two tables (seed lesson, "Well-Known Ports 상세" and "Registered Ports
-    /// 주요 예시"): port, name, Korean description, exactly as written there.
+    /// 주요 예시"): port, name, Korean description as written there, except where the lesson
+    /// left the description in English (`MySQL Database`): those are put into Korean.
     const LESSON: [(u16, &str, &str); 26] = [
         (20, "FTP-DATA", "FTP 데이터 전송"),
         (21, "FTP", "FTP 제어 (명령)"),
@@ -938,17 +939,17 @@ mod tests {
         (465, "SMTPS", "보안 이메일 전송"),
         (993, "IMAPS", "보안 IMAP"),
         (995, "POP3S", "보안 POP3"),
-        (1433, "MS SQL Server", "Microsoft SQL Server"),
-        (1521, "Oracle", "Oracle Database"),
-        (3306, "MySQL", "MySQL Database"),
+        (1433, "MS SQL Server", "Microsoft SQL Server 데이터베이스"),
+        (1521, "Oracle", "Oracle 데이터베이스 (리스너)"),
+        (3306, "MySQL", "MySQL 데이터베이스"),
         (3389, "RDP", "원격 데스크톱 (Windows)"),
-        (5432, "PostgreSQL", "PostgreSQL Database"),
-        (5900, "VNC", "Virtual Network Computing"),
-        (6379, "Redis", "Redis 인메모리 DB"),
+        (5432, "PostgreSQL", "PostgreSQL 데이터베이스"),
+        (5900, "VNC", "VNC 원격 화면 공유 (Virtual Network Computing)"),
+        (6379, "Redis", "Redis 인메모리 데이터베이스(DB)"),
         (8080, "HTTP-Alt", "HTTP 대체 포트"),
         (8443, "HTTPS-Alt", "HTTPS 대체 포트"),
-        (9200, "Elasticsearch", "Elasticsearch REST API"),
-        (27017, "MongoDB", "MongoDB Database"),
+        (9200, "Elasticsearch", "Elasticsearch 검색 엔진 REST API"),
+        (27017, "MongoDB", "MongoDB 데이터베이스"),
     ];
 
     #[test]
@@ -960,10 +961,32 @@ mod tests {
             assert_eq!(p.port, port);
             assert_eq!(p.name, name, "name of {port}");
             assert_eq!(p.ko, ko, "Korean description of {port}");
+            // The lesson left some descriptions in English (MySQL Database); ours are Korean.
+            assert!(
+                p.ko.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c)),
+                "Korean description of {port} has no Hangul: {}",
+                p.ko
+            );
             assert!(
                 !p.en.is_empty() && p.en.is_ascii(),
                 "English description of {port}"
             );
+        }
+    }
+
+    #[test]
+    fn every_korean_description_is_korean_and_databases_are_found_in_korean() {
+        for p in practice_table() {
+            assert!(
+                p.ko.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c)),
+                "{}: {}",
+                p.port,
+                p.ko
+            );
+        }
+        let ports: Vec<u16> = search("데이터베이스").iter().map(|h| h.port).collect();
+        for db in [1433, 1521, 3306, 5432, 6379, 27017] {
+            assert!(ports.contains(&db), "{db} not found: {ports:?}");
         }
     }
 

@@ -460,6 +460,33 @@ fn services_search() {
 }
 
 #[test]
+fn explain_accepts_hex_and_binary_and_shows_the_bytes_on_the_wire() {
+    for arg in ["0x01bb", "0b0000000110111011", "443"] {
+        let r = teach(&["explain", arg]);
+        ok(&r);
+        assert!(r.stdout.starts_with("port 443\n"), "{arg}: {}", r.stdout);
+        assert!(r.stdout.contains("on the wire   01 bb  (high byte first"), "{arg}: {}", r.stdout);
+    }
+    let r = teach(&["explain", "0x10000"]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert!(r.stderr.contains("0–65535"), "{}", r.stderr);
+}
+
+#[test]
+fn korean_descriptions_are_korean_and_searchable() {
+    let r = teach(&["services", "데이터베이스", "--lang", "ko"]);
+    ok(&r);
+    for port in ["1433/tcp", "1521/tcp", "3306/tcp", "5432/tcp", "6379/tcp", "27017/tcp"] {
+        assert!(r.stdout.lines().any(|l| l.starts_with(port)), "{port}: {}", r.stdout);
+    }
+    assert!(r.stdout.contains("MySQL 데이터베이스"), "{}", r.stdout);
+    let r = teach(&["services", "3000/tcp", "--lang", "ko"]);
+    ok(&r);
+    assert!(r.stdout.contains("개발용 웹 서버"), "{}", r.stdout);
+    assert!(!r.stdout.contains("Dev web server"), "{}", r.stdout);
+}
+
+#[test]
 fn services_keep_every_iana_name_and_ianas_status() {
     // 1701/udp is l2f and l2tp; searching the second name finds it.
     let r = teach(&["services", "l2tp"]);

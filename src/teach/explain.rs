@@ -66,6 +66,7 @@ fn label_width(t: &Texts) -> usize {
         t.binary,
         t.hex,
         t.bytes,
+        t.wire,
         t.ones,
         t.class,
         t.this_host,
@@ -214,6 +215,12 @@ fn port_card(
     )?;
     blank_label(w, lw)?;
     writeln!(w, "{h} × 256 + {l} = {}", pal.paint(Style::Heading, port))?;
+    label(w, t.wire, lw)?;
+    writeln!(
+        w,
+        "{h:02x} {l:02x}  {}",
+        pal.paint(Style::Dim, t.wire_note)
+    )?;
     label(w, t.ones, lw)?;
     match ones_sum(port) {
         Some(sum) => writeln!(w, "{sum} = {port}")?,
@@ -349,7 +356,7 @@ fn registry(w: &mut dyn Write, port: u16, t: &Texts, pal: Palette, lw: usize) ->
         None => "tcp/udp",
     };
     let desc = t.practice_desc(p);
-    writeln!(w, "{} ({on}): {desc}", pal.paint(Style::Name, p.name))?;
+    writeln!(w, "{} ({on}): {desc}", pal.paint(Style::Name, t.practice_name(p)))?;
     let differing = protos
         .into_iter()
         .filter(|&pr| p.applies_to(pr))

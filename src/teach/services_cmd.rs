@@ -65,7 +65,7 @@ fn row(h: &SearchHit, t: &Texts) -> Row {
     Row {
         port: format!("{}/{proto}", h.port),
         iana: h.service.map_or("-", |s| s.name),
-        practice: h.practice.map_or("-", |p| p.name),
+        practice: h.practice.map_or("-", |p| t.practice_name(p)),
         class: PortClass::of(h.port),
         description,
     }

@@ -1,5 +1,6 @@
-//! What `portlens explain` accepts: a port (`443`), an IPv4 socket (`192.168.1.10:52341`) or
-//! an IPv6 socket in brackets (`[2001:db8::1]:443`). Anything else is a usage error whose
+//! What `portlens explain` accepts: a port (`443`, or in hex `0x01bb`, or in binary
+//! `0b0000000110111011`), an IPv4 socket (`192.168.1.10:52341`) or an IPv6 socket in brackets
+//! (`[2001:db8::1]:443`). Anything else is a usage error whose
 //! message names the valid range 0–65535 and what to write instead; no input panics.
 
 use std::fmt;
@@ -47,6 +48,28 @@ impl fmt::Display for TargetError {
 impl std::error::Error for TargetError {}
 
 const FORMS: &str = "give a port (0–65535), IP:PORT or [IPv6]:PORT";
+
+/// Parses a port written in hex (`0x01bb`) or binary (`0b0000000110111011`, `_` allowed
+/// between digits, as in Rust); `None` when `s` has neither prefix.
+fn parse_radix(s: &str) -> Option<Result<u16, String>> {
+    let (digits, radix, name) = if let Some(d) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        (d, 16, "hex")
+    } else if let Some(d) = s.strip_prefix("0b").or_else(|| s.strip_prefix("0B")) {
+        (d, 2, "binary")
+    } else {
+        return None;
+    };
+    let clean: String = digits.chars().filter(|&c| c != '_').collect();
+    if clean.is_empty() || !clean.chars().all(|c| c.is_digit(radix)) {
+        return Some(Err(format!(
+            "'{}' is not a {name} number: write 0x01bb or 0b0000000110111011 for a port 0–65535",
+            s.escape_debug()
+        )));
+    }
+    Some(u16::from_str_radix(&clean, radix).map_err(|_| {
+        format!("{s} is more than 16 bits: a port is 0–65535 (0x0000–0xffff)")
+    }))
+}
 
 /// Parses a port number: decimal digits only, 0–65535.
 fn parse_port(s: &str) -> Result<u16, String> {
@@ -109,6 +132,9 @@ pub fn parse(arg: &str) -> Result<Target, TargetError> {
                 .map(|port| Target::Socket(IpAddr::V6(ip), port))
                 .map_err(err),
         };
+    }
+    if let Some(r) = parse_radix(s) {
+        return r.map(Target::Port).map_err(err);
     }
     if s.bytes().all(|b| b.is_ascii_digit()) || s.starts_with('-') || s.starts_with('+') {
         return parse_port(s).map(Target::Port).map_err(err);
@@ -183,6 +209,19 @@ mod tests {
                 443
             ))
         );
+    }
+
+    #[test]
+    fn hex_and_binary_ports() {
+        assert_eq!(parse("0x01bb"), Ok(Target::Port(443)));
+        assert_eq!(parse("0X01BB"), Ok(Target::Port(443)));
+        assert_eq!(parse("0b0000000110111011"), Ok(Target::Port(443)));
+        assert_eq!(parse("0b0000_0001_1011_1011"), Ok(Target::Port(443)));
+        assert_eq!(parse("0xffff"), Ok(Target::Port(65535)));
+        for bad in ["0x10000", "0x", "0xg1", "0b2", "0b11111111111111111"] {
+            let e = parse(bad);
+            assert!(e.as_ref().is_err_and(|e| e.reason.contains("0–65535")), "{bad}: {e:?}");
+        }
     }
 
     #[test]
