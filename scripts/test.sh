@@ -11,16 +11,16 @@ scripts/deps.sh --test
 
 export TZ=UTC
 if cargo clippy --version >/dev/null 2>&1; then
-  cargo clippy --release --all-targets --quiet -- -D warnings
+  cargo clippy --profile ci --all-targets --quiet -- -D warnings
 else
   echo "portlens: clippy is not installed (rustup component add clippy); skipping the lint step" >&2
 fi
-cargo test --release --all-targets "$@"
-cargo test --release --doc
+cargo test --profile ci --all-targets "$@"
+cargo test --profile ci --doc
 
 if [[ $(id -u) -ne 0 ]] && command -v sudo >/dev/null 2>&1 && [[ -z "${PORTLENS_NO_SUDO:-}" ]]; then
   echo "portlens: running the live-capture tests as root through sudo" >&2
-  for t in $(cargo test --release --test live --no-run --message-format=json 2>/dev/null \
+  for t in $(cargo test --profile ci --test live --no-run --message-format=json 2>/dev/null \
              | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p'); do
     sudo -E env "PATH=$PATH" "$t"
   done

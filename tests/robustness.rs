@@ -35,7 +35,7 @@ use portlens::render::line::{LineOptions, LineView};
 use portlens::render::{PacketView, flows, stats};
 use portlens::vocab::{HexMode, Language, TsStyle};
 
-/// Packets in the mutation test (CI runs `cargo test --release`, which does them all).
+/// Packets in the mutation test (CI runs the optimised `ci` profile, which does them all).
 #[cfg(not(debug_assertions))]
 const PACKETS: usize = 100_000;
 #[cfg(debug_assertions)]
