@@ -5,7 +5,7 @@
 //! decode and render without root. Arrows point down, as ARCHITECTURE.md's table says (and
 //! `tests/architecture.rs` checks): `app → {pipeline, capture, decode, flow, render, …}`;
 //! `render → {i18n, model, services, vocab}`; `decode → model`; `flow → model`; the leaves
-//! `model`, `services` and `vocab` use nothing.
+//! `model`, `services`, `vocab` and `stop` use nothing of the crate.
 
 pub mod app;
 pub mod capture;
@@ -20,5 +20,6 @@ pub mod render;
 pub mod sandbox;
 pub mod services;
 pub mod settings;
+pub mod stop;
 pub mod teach;
 pub mod vocab;

@@ -31,7 +31,7 @@ fn main() -> ExitCode {
         return report(app::list_interfaces());
     }
     let filter_text = match &args.filter_file {
-        Some(path) => match std::fs::read_to_string(path) {
+        Some(path) => match read_filter_file(path) {
             Ok(t) => Some(t),
             Err(e) => {
                 eprintln!("portlens: cannot read the filter file '{path}': {e}");
@@ -50,12 +50,27 @@ fn main() -> ExitCode {
     report(app::run(&settings))
 }
 
+/// The most `-F FILE` reads: a filter is a few lines; `-F /dev/zero` must not fill memory.
+const MAX_FILTER_FILE: u64 = 1 << 20;
+
+/// Reads `-F FILE`, at most [`MAX_FILTER_FILE`] bytes.
+fn read_filter_file(path: &str) -> Result<String, String> {
+    use std::io::Read;
+    let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut text = String::new();
+    f.take(MAX_FILTER_FILE + 1).read_to_string(&mut text).map_err(|e| e.to_string())?;
+    if text.len() as u64 > MAX_FILTER_FILE {
+        return Err(format!("it is longer than {} KiB, too long for a filter expression", MAX_FILTER_FILE / 1024));
+    }
+    Ok(text)
+}
+
 fn report(r: Result<(), AppError>) -> ExitCode {
     match r {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("portlens: {e}");
-            ExitCode::from(1)
+            ExitCode::from(e.exit_code())
         }
     }
 }

@@ -321,7 +321,7 @@ fn write_then_read_back_gives_the_same_packets() {
 
 #[test]
 fn write_file_is_left_untouched_when_the_input_or_filter_fails() {
-    // The -w file is created only after the first input and the filter have been checked, so a
+    // The -w file is created only after every input and the filter have been checked, so a
     // typo in either never truncates a capture someone wanted to keep.
     let dir = tempfile::tempdir().expect("tempdir");
     let keep = dir.path().join("keep.pcap");
@@ -332,6 +332,8 @@ fn write_file_is_left_untouched_when_the_input_or_filter_fails() {
     for args in [
         vec!["-r", missing.as_str(), "-w", keep_s.as_str()],
         vec!["-r", "fixtures/lesson.pcap", "-w", keep_s.as_str(), "tcp", "port", "nonsense"],
+        // Every input is opened before -w, not only the first.
+        vec!["-r", "fixtures/lesson.pcap", "-r", missing.as_str(), "-w", keep_s.as_str()],
     ] {
         let args: Vec<String> = args.iter().map(|a| if *a == "fixtures/lesson.pcap" { fixture("lesson.pcap") } else { a.to_string() }).collect();
         let args: Vec<&str> = args.iter().map(String::as_str).collect();

@@ -1,8 +1,10 @@
 //! Live capture on the loopback interface with traffic each test makes itself (bounded in
 //! count and time; every child is killed after a deadline): `-c`, kernel filters, `-w` then
-//! re-read, SIGINT and SIGTERM mid-capture with the statistics lines, the privilege drop (`-Z`,
-//! and the sudo caller) as the kernel reports it in `/proc/PID/status`, the sandbox, a closed
-//! stdout, a flood with a slow reader, and the errors for a missing or down interface.
+//! re-read, SIGINT, SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 mid-capture with the statistics lines,
+//! the privilege drop (`-Z`, the sudo caller, root, file capabilities run by a user made for
+//! the test) as the kernel reports it for every thread in `/proc/PID/task/*/status`, the
+//! sandbox, a closed stdout, a flood with a slow reader, and the errors for a missing or down
+//! interface.
 //!
 //! Needs root (or CAP_NET_RAW); skipped with a message otherwise. CI runs as root.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
@@ -95,13 +97,9 @@ impl Capture {
         let _ = Command::new("kill").args([&format!("-{sig}"), &self.child.id().to_string()]).status();
     }
 
-    /// `/proc/PID/status` of the running capture, as (field, value) pairs.
-    fn status(&self) -> Vec<(String, String)> {
-        let text = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).expect("read /proc/PID/status");
-        text.lines()
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.to_string(), v.split_whitespace().collect::<Vec<_>>().join(" ")))
-            .collect()
+    /// `/proc/PID/task/*/status` of every thread of the running capture.
+    fn threads(&self) -> Vec<Vec<(String, String)>> {
+        common::threads_status(self.child.id())
     }
 }
 
@@ -257,6 +255,94 @@ fn sigterm_flushes_output_and_leaves_a_valid_w_file() {
     signal_ends_capture_cleanly("TERM", 47813);
 }
 
+/// SIGHUP is what an ssh session sends when it drops: it used to kill portlens and leave a
+/// 0-byte `-w` file. SIGUSR1 and SIGUSR2 killed it too.
+#[test]
+fn sighup_from_a_dropped_ssh_session_and_sigusr1_2_end_a_capture_cleanly() {
+    if !root_or_skip() {
+        return;
+    }
+    for (sig, port) in [("HUP", 47821), ("USR1", 47822), ("USR2", 47823)] {
+        signal_ends_capture_cleanly(sig, port);
+    }
+}
+
+/// A user made for one test, removed when it ends (also when it fails).
+struct TestUser(String);
+
+impl TestUser {
+    fn create() -> Option<TestUser> {
+        let name = format!("pl16u{}", std::process::id() % 100_000);
+        let _ = Command::new("userdel").arg(&name).stderr(Stdio::null()).status();
+        let ok = Command::new("useradd")
+            .args(["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "--user-group", &name])
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then_some(TestUser(name))
+    }
+}
+
+impl Drop for TestUser {
+    fn drop(&mut self) {
+        let _ = Command::new("userdel").arg(&self.0).status();
+    }
+}
+
+/// `setcap cap_net_raw,cap_net_admin=eip portlens`, run by an unprivileged user: both
+/// capabilities used to stay for the whole run, so a compromised decoder could still take an
+/// interface down through the socket it had. Once the capture is open, every thread has none
+/// left in any set it can use (the bounding set needs CAP_SETPCAP to be emptied; with no
+/// program to run and no new privileges it gives nothing back, and -v says so).
+#[test]
+fn file_capabilities_are_all_given_up_once_the_capture_is_open() {
+    if !root_or_skip() || !common::have("setcap") || !common::have("setpriv") || !common::have("useradd") {
+        eprintln!("skipped: needs root, setcap, setpriv and useradd");
+        return;
+    }
+    let Some(user) = TestUser::create() else {
+        eprintln!("skipped: cannot create a test user here");
+        return;
+    };
+    let (uid, gid, _) = id_of(&user.0);
+    // A copy of the binary with file capabilities, where the test user can run it (not on a
+    // nosuid mount: the target directory).
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tempdir");
+    std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    let bin = dir.path().join("portlens");
+    std::fs::copy(common::bin(), &bin).expect("copy the binary");
+    let set = Command::new("setcap").args(["cap_net_raw,cap_net_admin=eip"]).arg(&bin).status().expect("setcap");
+    assert!(set.success(), "setcap");
+    let mut cmd = Command::new("setpriv");
+    cmd.args([&format!("--reuid={uid}"), &format!("--regid={gid}"), "--clear-groups", "--inh-caps=-all", "--"])
+        .arg(&bin)
+        .args(["-v", "-i", "lo", "--print", "udp", "port", "47824"])
+        .env("TZ", "UTC");
+    let cap = Capture::start_cmd(cmd);
+    let threads = cap.threads();
+    assert!(threads.len() >= 3, "main, signal and capture threads: {}", threads.len());
+    for st in &threads {
+        let name = field(st, "Name");
+        assert_eq!(field(st, "Uid"), format!("{uid} {uid} {uid} {uid}"), "{name}");
+        for set in ["CapEff", "CapPrm", "CapInh", "CapAmb"] {
+            assert_eq!(field(st, set), "0000000000000000", "{name}: no {set} capabilities left");
+        }
+        assert_eq!(field(st, "NoNewPrivs"), "1", "{name}");
+        assert_eq!(field(st, "Seccomp"), "2", "{name}");
+    }
+    assert_eq!(send_udp(47824, 3), 3);
+    std::thread::sleep(Duration::from_millis(300));
+    cap.interrupt();
+    let (out, err, code) = cap.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+    assert_eq!(out.lines().count(), 3, "the capture goes on without them: {out}");
+    assert!(
+        err.iter().any(|l| l.starts_with("portlens: every capability given up (the bounding set stays")),
+        "-v says what is left: {err:?}"
+    );
+    let sandbox = err.iter().find(|l| l.starts_with("portlens: sandbox after opening the capture: "));
+    assert!(sandbox.is_some_and(|l| !l.contains("partial")), "{err:?}");
+}
+
 /// Starts a capture that drops privileges (however `cmd` asks for it), checks who the process
 /// is, and that the `-w` file belongs to that user and holds what was printed.
 fn drops_to(mut cmd: Command, file: &str, port: u16, user: &str) {
@@ -265,22 +351,27 @@ fn drops_to(mut cmd: Command, file: &str, port: u16, user: &str) {
         cmd.args(["-v", "-i", "lo", "-w", file, "--print", "udp", "port", &port.to_string()]);
         cmd
     });
-    let st = cap.status();
-    let ids = |n: u32| format!("{n} {n} {n} {n}");
-    assert_eq!(field(&st, "Uid"), ids(uid), "real, effective, saved and filesystem uid");
-    assert_eq!(field(&st, "Gid"), ids(gid), "real, effective, saved and filesystem gid");
-    let mut have: Vec<u32> = field(&st, "Groups").split_whitespace().map(|g| g.parse().expect("gid")).collect();
-    let mut want = groups;
-    have.sort_unstable();
-    want.sort_unstable();
-    want.dedup();
-    have.dedup();
-    assert!(have.iter().all(|g| want.contains(g)), "only {user}'s groups, not root's: {have:?} vs {want:?}");
-    assert!(!have.contains(&0) || want.contains(&0), "group root was given up: {have:?}");
-    assert_eq!(field(&st, "CapEff"), "0000000000000000", "no capabilities left");
-    assert_eq!(field(&st, "CapPrm"), "0000000000000000", "none that could come back");
-    assert_eq!(field(&st, "NoNewPrivs"), "1", "the sandbox is on");
-    assert_eq!(field(&st, "Seccomp"), "2", "the seccomp filter is on");
+    let threads = cap.threads();
+    assert!(threads.len() >= 3, "main, signal and capture threads: {}", threads.len());
+    for st in &threads {
+        let name = field(st, "Name");
+        let ids = |n: u32| format!("{n} {n} {n} {n}");
+        assert_eq!(field(st, "Uid"), ids(uid), "{name}: real, effective, saved and filesystem uid");
+        assert_eq!(field(st, "Gid"), ids(gid), "{name}: real, effective, saved and filesystem gid");
+        let mut have: Vec<u32> = field(st, "Groups").split_whitespace().map(|g| g.parse().expect("gid")).collect();
+        let mut want = groups.clone();
+        have.sort_unstable();
+        want.sort_unstable();
+        want.dedup();
+        have.dedup();
+        assert!(have.iter().all(|g| want.contains(g)), "{name}: only {user}'s groups, not root's: {have:?} vs {want:?}");
+        assert!(!have.contains(&0) || want.contains(&0), "{name}: group root was given up: {have:?}");
+        for set in ["CapEff", "CapPrm", "CapInh", "CapAmb", "CapBnd"] {
+            assert_eq!(field(st, set), "0000000000000000", "{name}: no {set} capabilities left");
+        }
+        assert_eq!(field(st, "NoNewPrivs"), "1", "{name}: the sandbox is on");
+        assert_eq!(field(st, "Seccomp"), "2", "{name}: the seccomp filter is on");
+    }
     let meta = std::fs::metadata(file).expect("the -w file exists");
     assert_eq!(std::os::unix::fs::MetadataExt::uid(&meta), uid, "the -w file belongs to {user}");
     assert_eq!(send_udp(port, 5), 5);
@@ -289,7 +380,9 @@ fn drops_to(mut cmd: Command, file: &str, port: u16, user: &str) {
     let (out, err, code) = cap.finish(10);
     assert_eq!(code, Some(0), "{err:?}");
     assert!(!err.iter().any(|l| l.contains("running as root")), "{err:?}");
-    assert!(err.iter().any(|l| l.starts_with("portlens: sandbox after opening the capture: ")), "-v says: {err:?}");
+    let sandbox = err.iter().find(|l| l.starts_with("portlens: sandbox after opening the capture: "));
+    assert!(sandbox.is_some_and(|l| !l.contains("partial")), "-v says Landlock covers every thread: {err:?}");
+    assert!(err.iter().any(|l| l.contains(&format!("running as {user} (uid {uid}, gid {gid}")) && l.ends_with("root and every capability given up")), "{err:?}");
     assert_eq!(out.lines().count(), 5, "{out}");
     let back = common::run(&["-v", "-r", file]);
     assert_eq!(back.stdout, out, "the -w file (written after the drop) holds what was printed");
@@ -300,7 +393,7 @@ fn dash_capital_z_drops_to_that_user_and_hands_it_the_w_file() {
     if !root_or_skip() {
         return;
     }
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = common::dir_owned_by(65534);
     let file = dir.path().join("z.pcap").display().to_string();
     let mut cmd = common::command(&["-Z", "nobody"]);
     cmd.env("SUDO_UID", "1").env("SUDO_GID", "1"); // -Z wins over the sudo caller
@@ -312,7 +405,7 @@ fn under_sudo_it_drops_to_the_invoking_user() {
     if !root_or_skip() {
         return;
     }
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = common::dir_owned_by(65534);
     let file = dir.path().join("sudo.pcap").display().to_string();
     let mut cmd = common::command(&[]);
     cmd.env("SUDO_UID", "65534").env("SUDO_GID", "65534").env("SUDO_USER", "nobody");
@@ -329,11 +422,16 @@ fn without_z_or_sudo_it_says_it_runs_as_root() {
         let mut args = vec!["-i", "lo", "-c", "1", "udp", "port", "47816"];
         args.extend(extra);
         let cap = Capture::start(&args);
-        let st = cap.status();
-        assert_eq!(field(&st, "Uid"), "0 0 0 0");
-        assert_eq!(field(&st, "Seccomp"), seccomp, "{extra:?}");
+        for st in cap.threads() {
+            assert_eq!(field(&st, "Uid"), "0 0 0 0");
+            assert_eq!(field(&st, "Seccomp"), seccomp, "{extra:?}");
+            // Root, but without a single capability: no raw sockets, no DAC override, no admin.
+            for set in ["CapEff", "CapPrm", "CapInh", "CapAmb", "CapBnd"] {
+                assert_eq!(field(&st, set), "0000000000000000", "{extra:?}: {set}");
+            }
+        }
         assert!(
-            cap.seen.iter().any(|l| l == "portlens: running as root (use -Z USER to drop privileges after opening the capture)"),
+            cap.seen.iter().any(|l| l == "portlens: running as root without capabilities (use -Z USER to give root up too)"),
             "{:?}",
             cap.seen
         );
@@ -350,7 +448,7 @@ fn sandboxed_capture_still_reads_and_writes_what_it_opened() {
         return;
     }
     // -Z plus the sandbox, pcapng output, -U: the capture thread and the writer keep working.
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = common::dir_owned_by(65534);
     let file = dir.path().join("s.pcapng").display().to_string();
     let cap = Capture::start(&["-i", "lo", "-Z", "nobody", "-U", "-w", &file, "--print", "-v", "udp", "port", "47817"]);
     assert_eq!(send_udp(47817, 20), 20);

@@ -1,13 +1,15 @@
 //! The first stage: where frames come from. The files named by `-r`, read in turn (`-` is
-//! stdin), or one live interface. The first file (or the interface) is opened when the stage is
-//! made, so that a missing file or interface fails before anything else is opened or written;
-//! the other files are opened when the one before them ends. A stop (signal, `-c`) ends the
-//! input at the next frame.
+//! stdin), or one live interface. Every file (or the interface) is opened when the stage is
+//! made, so that a missing file or interface fails before anything else is opened or written,
+//! and so that every file can still be read once root is given up; each file's header is read
+//! when its turn comes. A stop (signal, `-c`) ends the input at the next frame, and also a
+//! read that waits on a stalled pipe or FIFO.
 
-use crate::capture::{CaptureError, LiveCapture, LiveStats, Source, Stopper};
+use crate::capture::{CaptureError, FileId, InputFile, LiveCapture, LiveStats, Source};
 use crate::model::{Frame, LinkType, TsPrecision};
 use crate::render::progress::Progress;
 use crate::settings::{Input, Settings};
+use crate::stop::{self, Stopper};
 
 /// What the later stages need to know when a source starts (its file header, for a file).
 #[derive(Clone, Copy, Debug)]
@@ -29,8 +31,10 @@ pub struct Frames {
     current: Option<Source>,
     /// Whether `next_source` has handed out `current` yet.
     current_started: bool,
-    /// Files still to open, in order.
-    rest: std::vec::IntoIter<String>,
+    /// Files still to read, in order (open already).
+    rest: std::vec::IntoIter<InputFile>,
+    /// Which files the inputs are (none of them may be the `-w` file).
+    ids: Vec<FileId>,
     progress: Option<Progress>,
     stopper: Stopper,
     /// A live capture's counters, read when it stops.
@@ -39,28 +43,46 @@ pub struct Frames {
 }
 
 impl Frames {
-    /// Opens the run's input: the interface, or the first file (the rest are opened in turn).
+    /// Opens the run's input: the interface, or every file (the first one's header is read
+    /// now, the others' in turn). A stop while a read waits (a stalled pipe) is no error: the
+    /// input is then empty.
     pub fn open(s: &Settings, stopper: &Stopper) -> Result<Frames, CaptureError> {
         let (current, rest, progress, live) = match &s.input {
             Input::Live(opts) => (Some(Source::Live(LiveCapture::open(opts, stopper.clone())?)), Vec::new(), None, true),
             Input::Files(paths) => {
-                let first = match paths.first() {
-                    Some(p) => Some(Source::open_file(p)?),
-                    None => None,
-                };
+                crate::privs::room_for_files(paths.len());
+                let files = paths.iter().map(|p| InputFile::open(p, stopper)).collect::<Result<Vec<_>, _>>()?;
                 let progress = Progress::for_files(paths, s.progress, s.view != crate::settings::View::None);
-                (first, paths.iter().skip(1).cloned().collect(), progress, false)
+                (None, files, progress, false)
             }
         };
-        Ok(Frames {
+        let ids = rest.iter().filter_map(InputFile::id).collect();
+        let mut frames = Frames {
             current,
             current_started: false,
+            ids,
             rest: rest.into_iter(),
             progress,
             stopper: stopper.clone(),
             live_stats: None,
             live,
-        })
+        };
+        if !live {
+            // The first file, so that the filter can be checked against its link type.
+            if let Some(first) = frames.rest.next() {
+                match Source::from_input(first) {
+                    Ok(src) => frames.current = Some(src),
+                    Err(e) if stopped(&e) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(frames)
+    }
+
+    /// Which files the inputs are.
+    pub fn input_ids(&self) -> &[FileId] {
+        &self.ids
     }
 
     /// The live capture, before it starts (to write `-w`'s header and to announce it).
@@ -71,10 +93,20 @@ impl Frames {
         }
     }
 
+    /// What the source still needs once sandboxed: the files a live capture reads later, and
+    /// its packet socket (files are open already).
+    pub fn sandbox_needs(&self) -> (Vec<std::path::PathBuf>, Vec<i32>) {
+        match self.live_capture() {
+            Some(l) => (l.files_read_later(), vec![l.socket_fd()]),
+            None => (Vec::new(), Vec::new()),
+        }
+    }
+
     /// Starts the live capture's thread (after privileges are given up); nothing for files.
-    pub fn start(&mut self) {
-        if let Some(Source::Live(l)) = &mut self.current {
-            l.start(64);
+    pub fn start(&mut self) -> Result<(), CaptureError> {
+        match &mut self.current {
+            Some(Source::Live(l)) => l.start(64),
+            _ => Ok(()),
         }
     }
 
@@ -88,7 +120,11 @@ impl Frames {
                 return Ok(None);
             }
             match self.rest.next() {
-                Some(path) => self.current = Some(Source::open_file(&path)?),
+                Some(file) => match Source::from_input(file) {
+                    Ok(src) => self.current = Some(src),
+                    Err(e) if stopped(&e) => return Ok(None),
+                    Err(e) => return Err(e),
+                },
                 None => return Ok(None),
             }
         }
@@ -122,7 +158,11 @@ impl Frames {
                 if let Some(p) = self.progress.as_mut() {
                     p.tick(f.bytes_read());
                 }
-                f.next_frame()
+                match f.next_frame() {
+                    // A stop while waiting on a stalled pipe ends the input, like a stop anywhere.
+                    Err(e) if stopped(&e) => Ok(None),
+                    r => r,
+                }
             }
             Some(Source::Live(l)) => l.next_frame(),
             None => Ok(None),
@@ -153,4 +193,9 @@ impl Frames {
         }
         self.live.then(|| self.live_stats.unwrap_or_default())
     }
+}
+
+/// Whether a source's error only says that the run was stopped while a read waited.
+fn stopped(e: &CaptureError) -> bool {
+    matches!(e, CaptureError::Io { error, .. } if stop::halted(error).is_some())
 }

@@ -2,9 +2,12 @@
 //! bottom: a source of frames (files in turn, stdin, a live interface: [`frames`]) → the BPF
 //! filter → `-w` → decode → track → the view ([`stages`]), then the reports. Frames pass in
 //! packet order. Which thread runs decode → track → view is a property of how the stages are
-//! connected ([`stages::Downstream`]), not a second loop. Owns stdout ([`out`]; flushed per
-//! packet when line-buffered) and turns a closed stdout into a quiet, successful stop.
+//! connected ([`stages::Downstream`]), not a second loop. Between making the stages and
+//! starting them, the run gives up root and capabilities and enters the sandbox
+//! ([`confine`]); no thread exists before that. Owns stdout ([`out`]; flushed per packet when
+//! line-buffered) and turns a closed stdout into a quiet, successful stop.
 
+mod confine;
 mod frames;
 mod out;
 mod stages;
@@ -12,10 +15,11 @@ mod stages;
 use std::io::{self, Write};
 use std::thread;
 
-use crate::capture::{CaptureError, Stopper, live};
-use crate::privs;
+use crate::capture::{CaptureError, live};
 use crate::settings::Settings;
+use crate::stop::{Guarded, Signals, Stopper};
 
+use confine::Privileges;
 use frames::Frames;
 use out::Out;
 use stages::{Downstream, FilterStage, Printer, WriteStage};
@@ -29,6 +33,33 @@ pub enum AppError {
     Output(io::Error),
     /// Anything else, already in words.
     Other(String),
+    /// A second signal gave up output that was blocked (a stalled pipe or terminal); what
+    /// could be written was. Exits with 128 + the signal's number.
+    GivenUp {
+        /// The signal.
+        signal: i32,
+        /// What the run was doing when it gave up.
+        error: Option<Box<AppError>>,
+    },
+}
+
+impl AppError {
+    /// Whether the error only says that a stop ended a wait.
+    fn only_stopped(&self) -> bool {
+        let e = match self {
+            AppError::Capture(CaptureError::Io { error, .. } | CaptureError::WriteCut { error, .. }) | AppError::Output(error) => error,
+            _ => return false,
+        };
+        crate::stop::halted(e) == Some(crate::stop::Halt::Stop)
+    }
+
+    /// The exit code: 128 + the signal for a run given up by a second signal, else 1.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            AppError::GivenUp { signal, .. } => u8::try_from(128 + signal).unwrap_or(1),
+            _ => 1,
+        }
+    }
 }
 
 impl std::fmt::Display for AppError {
@@ -37,6 +68,16 @@ impl std::fmt::Display for AppError {
             AppError::Capture(e) => write!(f, "{e}"),
             AppError::Output(e) => write!(f, "cannot write the output: {e}"),
             AppError::Other(s) => f.write_str(s),
+            AppError::GivenUp { signal, error } => {
+                write!(f, "stopped by a second {}", crate::stop::signal_name(*signal))?;
+                match error.as_deref() {
+                    None => Ok(()),
+                    Some(AppError::Output(e)) if crate::stop::halted(e).is_some() => {
+                        f.write_str(" while stdout was blocked (a stalled pipe or terminal); what it had not taken was dropped")
+                    }
+                    Some(e) => write!(f, ": {e}"),
+                }
+            }
         }
     }
 }
@@ -52,60 +93,59 @@ pub fn is_closed_pipe(e: &io::Error) -> bool {
     e.kind() == io::ErrorKind::BrokenPipe
 }
 
-/// Installs SIGINT/SIGTERM handling: the first signal stops the capture (output is flushed and
-/// reports are printed); a second one exits at once.
-pub fn install_signals(stopper: &Stopper) {
-    use signal_hook::consts::{SIGINT, SIGTERM};
-    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else { return };
-    let st = stopper.clone();
-    thread::spawn(move || {
-        let mut n = 0;
-        for _ in signals.forever() {
-            n += 1;
-            if n == 1 {
-                st.stop();
-            } else {
-                std::process::exit(130);
-            }
-        }
-    });
-}
-
 /// Runs a capture or file read to the end. Errors after some output (a truncated file) come
 /// back as `Err` after everything before them was printed and the reports were written.
 pub fn run(s: &Settings) -> Result<(), AppError> {
-    let stopper = Stopper::new();
-    install_signals(&stopper);
+    let setup = |e: io::Error| AppError::Other(format!("cannot set up signal handling: {e}"));
+    let stopper = Stopper::new().map_err(setup)?;
+    // From here on a signal is never lost; the thread that acts on it starts after the sandbox.
+    let signals = Signals::install(&stopper).map_err(setup)?;
 
-    // Unlocked: the printer thread writes to it (a lock is taken per 64 KiB buffer).
-    let mut out = Out::new(io::stdout());
-    let result = run_stages(s, &stopper, &mut out);
+    // Unlocked: the printer thread writes to it (a lock is taken per 64 KiB buffer). A write
+    // blocked on a stalled pipe or terminal gives up on a second signal.
+    let mut out = Out::new(Guarded::stdout(&stopper).map_err(AppError::Output)?);
+    let result = run_stages(s, &stopper, signals, &mut out);
     let flushed = out.flush();
-    match (result, flushed) {
+    let result = match (result, flushed) {
         (Err(AppError::Output(e)), _) if is_closed_pipe(&e) => Ok(()),
+        // Stopped before anything was read (a signal while waiting for a FIFO's reader).
+        (Err(e), _) if e.only_stopped() => Ok(()),
         (Err(e), _) => Err(e),
         (Ok(()), Err(e)) if is_closed_pipe(&e) => Ok(()),
         (Ok(()), Err(e)) => Err(AppError::Output(e)),
         (Ok(()), Ok(())) => Ok(()),
+    };
+    match stopper.cut_short_by() {
+        Some(signal) => Err(AppError::GivenUp { signal, error: result.err().map(Box::new) }),
+        None => result,
     }
 }
 
-fn run_stages<W: Write + Send>(s: &Settings, stopper: &Stopper, out: &mut W) -> Result<(), AppError> {
-    // The stages, made in the order that checks every input before anything is written: the
-    // first file (or the interface), the filter against its link type, then the -w file.
+fn run_stages<W: Write + Send>(s: &Settings, stopper: &Stopper, signals: Signals, out: &mut W) -> Result<(), AppError> {
+    // The stages, made in the order that checks every input before anything is written: every
+    // input file (or the interface), the filter against the first one's link type; then root
+    // is given up and the -w file is created as the user the run now is (never an input).
     let mut frames = Frames::open(s, stopper)?;
     let mut filter = FilterStage::new(s, frames.peek_start())?;
-    let mut write = WriteStage::create(s)?;
+    let privileges = Privileges::plan(s, frames.live_capture().is_some())?;
+    let user = privileges.become_user()?;
+    let mut write = WriteStage::create(s, frames.input_ids(), user.as_deref(), stopper)?;
+
+    // Confined before any thread exists: capabilities (per thread) and Landlock (for this
+    // thread and those it starts) then hold for every thread of the run, the signal thread,
+    // the capture thread and the printer thread alike.
+    privileges.give_up_capabilities()?;
+    confine::sandbox(s, &frames);
+    signals.listen().map_err(|e| AppError::Other(format!("cannot start the signal thread: {e}")))?;
     if let Some(cap) = frames.live_capture() {
         let (name, linktype) = (cap.name().to_string(), cap.linktype());
-        drop_privileges(s)?;
         eprintln!(
             "portlens: listening on {name}, link type {}{}, snapshot length {} bytes",
             linktype.0,
             linktype.name().map(|n| format!(" ({n})")).unwrap_or_default(),
             live_snaplen(s)
         );
-        frames.start();
+        frames.start()?;
     }
     let mut tracker = stages::tracker(s);
     let mut printer = Printer::new(s);
@@ -183,31 +223,6 @@ fn live_snaplen(s: &Settings) -> u32 {
         crate::settings::Input::Live(o) if o.snaplen != 0 => o.snaplen,
         _ => 262_144,
     }
-}
-
-/// Drops root after the capture and `-w` file are open (or says it keeps running as root),
-/// then sandboxes the process (see `sandbox.rs`) unless `--no-sandbox`/`--keep-root`.
-fn drop_privileges(s: &Settings) -> Result<(), AppError> {
-    match privs::target(s.user.as_deref(), s.keep_root).map_err(AppError::Other)? {
-        Some(t) => {
-            if let Some(p) = s.write.as_deref().filter(|p| *p != "-") {
-                let _ = std::os::unix::fs::chown(p, Some(t.uid), Some(t.gid));
-            }
-            privs::drop_to(&t).map_err(|e| AppError::Other(format!("cannot drop privileges: {e}")))?;
-        }
-        None => {
-            if privs::is_root() {
-                eprintln!("portlens: running as root (use -Z USER to drop privileges after opening the capture)");
-            }
-        }
-    }
-    if s.sandbox {
-        let report = crate::sandbox::restrict();
-        if s.verbose > 0 {
-            eprintln!("portlens: {}", report.describe());
-        }
-    }
-    Ok(())
 }
 
 /// `-D`.

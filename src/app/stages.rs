@@ -7,7 +7,8 @@ use std::thread::{self, Scope, ScopedJoinHandle};
 
 use super::AppError;
 use super::frames::SourceStart;
-use crate::capture::{CaptureError, CaptureWriter, Filter};
+use crate::capture::writer::WriteOptions;
+use crate::capture::{CaptureError, CaptureWriter, FileId, Filter};
 use crate::decode::decode;
 use crate::flow::{Tracker, TrackerConfig};
 use crate::model::flow::PacketNote;
@@ -20,6 +21,7 @@ use crate::render::ladder::{LadderOptions, LadderView};
 use crate::render::line::LineView;
 use crate::render::{flows, stats};
 use crate::settings::{Input, Settings, View};
+use crate::stop::Stopper;
 
 /// The BPF filter for files (a live capture's filter runs in the kernel). Compiled per link
 /// type; the first source's is compiled when the stage is made, so a bad expression fails
@@ -70,43 +72,75 @@ impl FilterStage {
     }
 }
 
-/// `-w`: the frames that passed the filter, unmodified.
-pub struct WriteStage(Option<CaptureWriter>);
+/// `-w`: the frames that passed the filter, unmodified (cut to the snap length when longer).
+///
+/// When a write fails (a full disk), the frame being handled still goes on to be printed; the
+/// error ends the run at the next frame, or at the end: every packet read before the error
+/// is printed, and the file holds every whole record that fitted.
+pub struct WriteStage {
+    writer: Option<CaptureWriter>,
+    failed: Option<CaptureError>,
+    stopper: Stopper,
+}
 
 impl WriteStage {
-    /// Creates the `-w` file (when asked for). Made after the input and the filter are checked.
-    pub fn create(s: &Settings) -> Result<WriteStage, CaptureError> {
-        Ok(WriteStage(match &s.write {
-            Some(p) => Some(CaptureWriter::create(p, s.write_flush)?),
+    /// Creates the `-w` file (when asked for): made after the inputs and the filter are
+    /// checked and root is given up, as the user the run now is (`created_as`); never one of
+    /// the `inputs`.
+    pub fn create(s: &Settings, inputs: &[FileId], created_as: Option<&str>, stopper: &Stopper) -> Result<WriteStage, CaptureError> {
+        let opts = WriteOptions { per_packet_flush: s.write_flush, inputs, created_as };
+        let writer = match &s.write {
+            Some(p) => Some(CaptureWriter::create(p, opts, stopper)?),
             None => None,
-        }))
+        };
+        Ok(WriteStage { writer, failed: None, stopper: stopper.clone() })
     }
 
     /// A new source starts: a source with a single link type (classic pcap, live) has its
     /// header written now, so that a filter matching nothing still leaves a valid file of the
     /// same link type.
     pub fn begin(&mut self, start: &SourceStart) -> Result<(), CaptureError> {
-        match (self.0.as_mut(), start.linktype) {
+        match (self.writer.as_mut(), start.linktype) {
             (Some(w), Some(lt)) if start.single_linktype => w.begin(lt, start.precision),
             _ => Ok(()),
         }
     }
 
-    /// Writes one frame.
+    /// Writes one frame. A failed write is returned with the next frame (this one is printed).
     #[inline]
     pub fn frame(&mut self, frame: &Frame<'_>) -> Result<(), CaptureError> {
-        match self.0.as_mut() {
-            Some(w) => w.write(frame),
-            None => Ok(()),
+        let Some(w) = self.writer.as_mut() else { return Ok(()) };
+        if let Some(e) = self.failed.take() {
+            return Err(e);
         }
+        if let Err(e) = w.write(frame) {
+            self.failed = Some(e);
+        }
+        Ok(())
     }
 
-    /// Flushes the file.
+    /// Flushes the file (or returns the error that stopped it) and says on stderr which frames
+    /// were cut to the snap length.
     pub fn finish(&mut self) -> Result<(), CaptureError> {
-        match self.0.as_mut() {
-            Some(w) => w.finish().map(|_| ()),
-            None => Ok(()),
+        if let Some(e) = self.failed.take() {
+            return Err(e);
         }
+        let Some(w) = self.writer.as_mut() else { return Ok(()) };
+        let written = w.finish()?;
+        if self.stopper.cut_short_by().is_some() {
+            // The run ends on an error about stdout: say that the file is whole.
+            eprintln!("portlens: '{}' is complete: it holds the {} packets read before the stop", w.path(), written.packets);
+        }
+        if written.cut_to_snaplen > 0 {
+            eprintln!(
+                "portlens: {} of the {} packets written to '{}' were longer than its snap length ({} bytes) and were cut to it",
+                written.cut_to_snaplen,
+                written.packets,
+                w.path(),
+                crate::capture::writer::SNAPLEN
+            );
+        }
+        Ok(())
     }
 }
 

@@ -7,16 +7,15 @@
 //! happen on the main thread, in packet order. When the printer is slow the channel fills, the
 //! capture thread waits, and the kernel ring absorbs the burst (drops are counted and reported).
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
-use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use bytes::{BufMut, Bytes, BytesMut};
-use pcap::{Active, BreakLoop, Capture, Device};
+use pcap::{Active, Capture, Device};
 
 use super::CaptureError;
 use crate::model::{Frame, LinkType, Timestamp, TsPrecision};
+use crate::stop::Stopper;
 
 /// How to open a live capture (tcpdump's flags).
 #[derive(Clone, Debug)]
@@ -46,41 +45,6 @@ pub struct LiveStats {
     pub if_dropped: u64,
 }
 
-/// Stops live captures (and file loops) from a signal or when `-c` is reached.
-#[derive(Clone, Default)]
-pub struct Stopper {
-    flag: Arc<AtomicBool>,
-    breakers: Arc<Mutex<Vec<BreakLoop>>>,
-}
-
-impl Stopper {
-    /// A new, unset stopper.
-    pub fn new() -> Stopper {
-        Stopper::default()
-    }
-
-    /// Asks every capture to stop and wakes any that is waiting for packets.
-    pub fn stop(&self) {
-        self.flag.store(true, Ordering::SeqCst);
-        if let Ok(b) = self.breakers.lock() {
-            for h in b.iter() {
-                h.breakloop();
-            }
-        }
-    }
-
-    /// Whether a stop was requested.
-    #[inline]
-    pub fn stopped(&self) -> bool {
-        self.flag.load(Ordering::Relaxed)
-    }
-
-    /// The shared flag, for signal handlers.
-    pub fn flag(&self) -> Arc<AtomicBool> {
-        self.flag.clone()
-    }
-}
-
 struct Record {
     ts: Timestamp,
     len: u32,
@@ -98,6 +62,8 @@ enum Msg {
 pub struct LiveCapture {
     name: String,
     linktype: LinkType,
+    /// The packet socket's descriptor (for the sandbox: nothing may be sent through it).
+    fd: i32,
     cap: Option<Capture<Active>>,
     rx: Option<Receiver<Msg>>,
     thread: Option<JoinHandle<Option<LiveStats>>>,
@@ -197,12 +163,13 @@ impl LiveCapture {
             })?;
         }
         let linktype = LinkType((cap.get_datalink().0 & 0xffff) as u16);
-        if let Ok(mut b) = stopper.breakers.lock() {
-            b.push(cap.breakloop_handle());
-        }
+        let breaker = cap.breakloop_handle();
+        stopper.on_stop(Box::new(move || breaker.breakloop()));
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&cap);
         Ok(LiveCapture {
             name,
             linktype,
+            fd,
             cap: Some(cap),
             rx: None,
             thread: None,
@@ -224,19 +191,32 @@ impl LiveCapture {
         self.linktype
     }
 
+    /// The packet socket's descriptor: the capture only ever receives on it.
+    pub fn socket_fd(&self) -> i32 {
+        self.fd
+    }
+
+    /// What libpcap reads while capturing, after the capture is open: the interface's drop
+    /// counters, for the statistics at the end (`/sys/class/net/IF/statistics`).
+    pub fn files_read_later(&self) -> Vec<std::path::PathBuf> {
+        vec![std::path::Path::new("/sys/class/net").join(&self.name).join("statistics")]
+    }
+
     /// Starts the capture thread. `queue` is the number of batches that may wait for the printer.
-    pub fn start(&mut self, queue: usize) {
-        let Some(cap) = self.cap.take() else { return };
+    pub fn start(&mut self, queue: usize) -> Result<(), CaptureError> {
+        let Some(cap) = self.cap.take() else { return Ok(()) };
         let (tx, rx) = sync_channel(queue.max(1));
         let stopper = self.stopper.clone();
         self.rx = Some(rx);
-        self.thread = Some(std::thread::spawn(move || capture_loop(cap, tx, stopper)));
+        let thread = std::thread::Builder::new().name("portlens-capture".into()).spawn(move || capture_loop(cap, tx, stopper));
+        self.thread = Some(thread.map_err(|e| CaptureError::Live { name: self.name.clone(), reason: format!("cannot start the capture thread: {e}") })?);
+        Ok(())
     }
 
     /// The next captured frame; `None` once the capture has stopped and every frame was read.
     pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
         if self.cap.is_some() {
-            self.start(64);
+            self.start(64)?;
         }
         while self.next >= self.records.len() {
             let msg = match self.rx.as_ref().map(|rx| rx.recv()) {

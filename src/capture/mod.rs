@@ -15,12 +15,14 @@ pub mod writer;
 use std::fmt;
 use std::fs::File;
 use std::io::{self, Read};
+use std::os::unix::fs::MetadataExt;
 
 use crate::model::Frame;
+use crate::stop::{Guarded, Stopper};
 
 pub use file::FileReader;
 pub use filter::Filter;
-pub use live::{LiveCapture, LiveOptions, LiveStats, Stopper};
+pub use live::{LiveCapture, LiveOptions, LiveStats};
 pub use writer::CaptureWriter;
 
 /// Everything that can go wrong on the capture side, with enough context to say what failed
@@ -103,6 +105,18 @@ pub enum CaptureError {
         /// libpcap's message.
         reason: String,
     },
+    /// Writing the `-w` file failed part-way (a full disk, a reader that went away, a second
+    /// signal); what it holds is whole.
+    WriteCut {
+        /// The file.
+        path: String,
+        /// The error.
+        error: io::Error,
+        /// Packets wholly in the file.
+        packets: u64,
+        /// A record was only partly written and could not be cut off (not a regular file).
+        partial_record: bool,
+    },
     /// Writing the `-w` file failed.
     Write {
         /// The file.
@@ -177,6 +191,15 @@ impl fmt::Display for CaptureError {
             }
             CaptureError::Live { name, reason } => write!(f, "capture on '{name}' failed: {reason}"),
             CaptureError::Write { path, detail } => write!(f, "cannot write '{path}': {detail}"),
+            CaptureError::WriteCut { path, error, packets, partial_record } => {
+                let s = if *packets == 1 { "" } else { "s" };
+                write!(f, "cannot write '{path}': {error}; ")?;
+                if *partial_record {
+                    write!(f, "{packets} whole packet{s} went out before it, then part of the next")
+                } else {
+                    write!(f, "it holds the first {packets} packet{s}, each whole, and reads as a valid capture")
+                }
+            }
         }
     }
 }
@@ -200,22 +223,60 @@ pub enum Source {
     Live(LiveCapture),
 }
 
+/// Which file a descriptor is: device and inode numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileId {
+    /// Device number.
+    pub dev: u64,
+    /// Inode number.
+    pub ino: u64,
+}
+
+impl FileId {
+    /// The identity of an open file.
+    pub fn of(f: &File) -> Option<FileId> {
+        f.metadata().ok().map(|m| FileId { dev: m.dev(), ino: m.ino() })
+    }
+}
+
+/// An input file (or stdin), opened before anything is written and before root is given up,
+/// so that a missing one fails first and every one can still be read as the user portlens
+/// becomes. Reads wait on a pipe or FIFO so that a stop ends them (see `stop::Guarded`).
+pub struct InputFile {
+    name: String,
+    reader: Guarded,
+}
+
+impl InputFile {
+    /// Opens `path` (`-` is stdin).
+    pub fn open(path: &str, stopper: &Stopper) -> Result<InputFile, CaptureError> {
+        let io_err = |error| CaptureError::Io { path: path.to_string(), error };
+        if path == "-" {
+            return Ok(InputFile { name: "stdin".to_string(), reader: Guarded::stdin(stopper).map_err(io_err)? });
+        }
+        let f = File::open(path).map_err(io_err)?;
+        if f.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+            return Err(io_err(io::Error::from(io::ErrorKind::IsADirectory)));
+        }
+        Ok(InputFile { name: path.to_string(), reader: Guarded::new(f, stopper) })
+    }
+
+    /// Which file it is.
+    pub fn id(&self) -> Option<FileId> {
+        FileId::of(self.reader.file())
+    }
+
+    /// How messages name it: the path, or "stdin".
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
 impl Source {
-    /// Opens a capture file; `-` is stdin.
-    pub fn open_file(path: &str) -> Result<Source, CaptureError> {
-        let (name, reader): (String, Box<dyn Read + Send>) = if path == "-" {
-            ("stdin".to_string(), Box::new(io::stdin()))
-        } else {
-            let f = File::open(path).map_err(|error| CaptureError::Io { path: path.to_string(), error })?;
-            if f.metadata().map(|m| m.is_dir()).unwrap_or(false) {
-                return Err(CaptureError::Io {
-                    path: path.to_string(),
-                    error: io::Error::from(io::ErrorKind::IsADirectory),
-                });
-            }
-            (path.to_string(), Box::new(f))
-        };
-        Ok(Source::File(FileReader::new(&name, reader)?))
+    /// Starts reading an input file: its header is read now.
+    pub fn from_input(input: InputFile) -> Result<Source, CaptureError> {
+        let reader: Box<dyn Read + Send> = Box::new(input.reader);
+        Ok(Source::File(FileReader::new(&input.name, reader)?))
     }
 
     /// The next frame, `None` at the end (or when a live capture was stopped).

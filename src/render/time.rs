@@ -11,6 +11,24 @@ use chrono::{Local, Offset, TimeZone};
 use crate::model::{Timestamp, TsPrecision};
 use crate::vocab::TsStyle;
 
+/// What the local-time offset is read from, when it is first needed (after the sandbox, which
+/// must leave these readable): the time zone database (`TZDIR`, else `/usr/share/zoneinfo`),
+/// `/etc/localtime`, and a file named by `TZ`.
+pub fn files_read_later() -> Vec<std::path::PathBuf> {
+    let mut v: Vec<std::path::PathBuf> = vec![
+        std::env::var_os("TZDIR").map(Into::into).unwrap_or_else(|| "/usr/share/zoneinfo".into()),
+        "/etc/localtime".into(),
+    ];
+    if let Some(tz) = std::env::var_os("TZ") {
+        let tz = std::path::PathBuf::from(tz);
+        let path = tz.to_str().and_then(|t| t.strip_prefix(':')).map(std::path::PathBuf::from).unwrap_or(tz);
+        if path.is_absolute() {
+            v.push(path);
+        }
+    }
+    v
+}
+
 /// Prints timestamps in one style; remembers the first and previous packet for deltas.
 #[derive(Debug, Default)]
 pub struct Clock {

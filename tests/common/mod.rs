@@ -130,3 +130,29 @@ pub fn snapshot(suite: &str, name: &str, actual: &str) {
         );
     }
 }
+
+/// A `/proc/.../status` file as (field, value) pairs (values joined by single spaces).
+pub fn proc_status(path: &str) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {path}: {e}"));
+    text.lines()
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.to_string(), v.split_whitespace().collect::<Vec<_>>().join(" ")))
+        .collect()
+}
+
+/// `/proc/PID/task/*/status` of every thread of a process.
+pub fn threads_status(pid: u32) -> Vec<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for t in std::fs::read_dir(format!("/proc/{pid}/task")).expect("read /proc/PID/task").flatten() {
+        out.push(proc_status(&t.path().join("status").display().to_string()));
+    }
+    out
+}
+
+/// A temporary directory that user `uid` owns (so that portlens, having become that user,
+/// can create its -w file there).
+pub fn dir_owned_by(uid: u32) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::os::unix::fs::chown(dir.path(), Some(uid), None).expect("chown the test directory");
+    dir
+}
