@@ -4,6 +4,9 @@
 file's first packets one by one and as one sequence (once more with --stats), in the input
 format that portlens_fuzz::decode_render documents (link type, two flag bytes, then
 length/time-step/bytes records). Run from anywhere: python3 fuzz/make_seeds.py [--shared]
+[--out DIR]. --shared adds ../shared/pcaps and ../shared/pcaps-extra (a file larger than the
+file_reader limit gives its first 64 KiB); --out writes the seeds under DIR instead of seeds/
+(scripts/fuzz.sh does, so that the committed seeds stay as they are).
 """
 import hashlib
 import os
@@ -76,21 +79,28 @@ def write(dirname, content):
 
 def main():
     sources = [os.path.join(ROOT, "fixtures")]
-    shared = os.path.join(ROOT, "..", "shared", "pcaps")
-    if "--shared" in sys.argv and os.path.isdir(shared):
-        sources.append(shared)
+    if "--shared" in sys.argv:
+        for sub in ("pcaps", "pcaps-extra"):
+            shared = os.path.join(ROOT, "..", "shared", sub)
+            if os.path.isdir(shared):
+                sources.append(shared)
+    out = os.path.join(HERE, "seeds")
+    if "--out" in sys.argv:
+        out = sys.argv[sys.argv.index("--out") + 1]
     files = []
     for d in sources:
         for n in sorted(os.listdir(d)):
             if n.endswith((".pcap", ".pcapng")):
                 files.append(os.path.join(d, n))
-    dr = os.path.join(HERE, "seeds", "decode_render")
-    fr = os.path.join(HERE, "seeds", "file_reader")
+    dr = os.path.join(out, "decode_render")
+    fr = os.path.join(out, "file_reader")
     seen = set()
     for path in files:
         b = open(path, "rb").read()
         if len(b) <= MAX_FILE:
             write(fr, b)
+        elif "--shared" in sys.argv:
+            write(fr, b[:MAX_FILE])
         pk = list(packets(b))
         by_lt = {}
         for i, (lt, data) in enumerate(pk):
@@ -105,7 +115,9 @@ def main():
             seq = b"".join(record(d, 1) for d in datas[:24])
             write(dr, struct.pack(">HBB", lt, 0x01, 0x00) + seq)
             write(dr, struct.pack(">HBB", lt | 0x8000, 0x1F, 0x29) + seq)  # with --stats
-    print(f"{len(os.listdir(dr))} decode_render seeds, {len(os.listdir(fr))} file_reader seeds")
+    os.makedirs(dr, exist_ok=True)
+    os.makedirs(fr, exist_ok=True)
+    print(f"{len(os.listdir(dr))} decode_render seeds, {len(os.listdir(fr))} file_reader seeds in {out}")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,8 @@ impl Privileges {
     /// exist, or a `SUDO_GID` that is not the caller's, fails here.
     pub fn plan(s: &Settings, live: bool) -> Result<Privileges, AppError> {
         let plan = privs::plan(s.user.as_deref(), s.keep_root).map_err(AppError::Other)?;
-        Ok(Privileges { plan, live, verbose: s.verbose > 0 })
+        // Said with -v for a live capture (reading files, -v is about the packets).
+        Ok(Privileges { plan, live, verbose: s.verbose > 0 && live })
     }
 
     /// Gives up root (to the planned user), before the `-w` file is created, so that the file
@@ -71,7 +72,7 @@ impl Privileges {
 
 /// Enters the sandbox (unless `--no-sandbox`): only what the run still reads stays readable
 /// (the time zone data; a live interface's counters), nothing can be sent on the packet
-/// socket. Says with `-v` what is in force.
+/// socket. Says with `-v` what is in force, for a live capture.
 pub fn sandbox(s: &Settings, frames: &Frames) {
     if !s.sandbox {
         return;
@@ -79,7 +80,7 @@ pub fn sandbox(s: &Settings, frames: &Frames) {
     let (mut read, packet_sockets) = frames.sandbox_needs();
     read.extend(crate::render::time::files_read_later());
     let report = crate::sandbox::restrict(&crate::sandbox::Needs { read, packet_sockets });
-    if s.verbose > 0 {
+    if s.verbose > 0 && frames.live_capture().is_some() {
         eprintln!("portlens: {}", report.describe());
     }
 }
