@@ -20,7 +20,11 @@ QUIC-sized datagrams; one or two pairs each), and --ipv6 F sends a share F of al
 IPv6 (clients 2001:db8:1::/64, servers 2001:db8:2::x). Both default to 0, which keeps the
 original all-IPv4-TCP output byte for byte. --clients N makes the flows come from N client
 hosts spread over the address space (default: one client per flow, 10.1.x.y), as a server
-sees them. scripts/bench.sh uses all three for its benchmark file:
+sees them. --syn-flood makes every TCP flow a single unanswered SYN (a SYN flood or a scan:
+the worst case for the tracker's and the ladder's tables, which fill with connections that
+never end):
+
+    scripts/make-many-flows.py /tmp/syn-flood.pcap --connections 200000 --syn-flood --clients 200000 scripts/bench.sh uses all three for its benchmark file:
 
     scripts/make-many-flows.py /tmp/bench.pcap --connections 60000 --udp 0.25 --ipv6 0.3 --clients 4096
 """
@@ -69,6 +73,8 @@ UDP_PORTS = [53, 53, 53, 123, 161, 5353, 443]
 # --clients N: flow i comes from client host i % N, at an address spread over the whole space
 # (see client_host); 0 keeps one client per flow at 10.1.x.y / 2001:db8:1::x.
 CLIENTS = 0
+# --syn-flood: every TCP flow is one SYN, never answered.
+SYN_FLOOD = False
 
 
 def client_host(h, v6):
@@ -138,6 +144,8 @@ def connection(rng, i, start, exchanges, v6=False):
 
     kind = rng.random()
     c2s(SYN, ci, 0)
+    if SYN_FLOOD:
+        return out
     if kind < 0.01:  # no answer: retried after 1 s and 2 s more
         c2s(SYN, ci, 0, dt=1_000_000)
         c2s(SYN, ci, 0, dt=2_000_000)
@@ -189,9 +197,11 @@ def main():
     ap.add_argument("--udp", type=float, default=0.0, help="share of flows that are UDP request/response (0..1)")
     ap.add_argument("--ipv6", type=float, default=0.0, help="share of flows over IPv6 (0..1)")
     ap.add_argument("--clients", type=int, default=0, help="client hosts, spread over the address space (0: one per flow)")
+    ap.add_argument("--syn-flood", action="store_true", help="every TCP flow is a single unanswered SYN")
     a = ap.parse_args()
-    global CLIENTS
+    global CLIENTS, SYN_FLOOD
     CLIENTS = max(0, a.clients)
+    SYN_FLOOD = a.syn_flood
     rng = random.Random(a.seed)
     # The mix is drawn from its own generator, so that --udp 0 --ipv6 0 leaves the output as it was.
     mix = random.Random(a.seed + 0x5EED)

@@ -5,7 +5,7 @@
 //! decode and render without root. Arrows point down, as ARCHITECTURE.md's table says (and
 //! `tests/architecture.rs` checks): `app → {pipeline, capture, decode, flow, render, …}`;
 //! `render → {i18n, model, services, vocab}`; `decode → model`; `flow → model`; the leaves
-//! `model`, `services`, `vocab` and `stop` use nothing of the crate.
+//! `model`, `recency`, `services`, `vocab` and `stop` use nothing of the crate.
 
 pub mod app;
 pub mod capture;
@@ -16,6 +16,7 @@ pub mod i18n;
 pub mod model;
 pub mod pipeline;
 pub mod privs;
+pub mod recency;
 pub mod render;
 pub mod sandbox;
 pub mod services;
