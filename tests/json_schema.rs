@@ -68,7 +68,7 @@ fn the_first_lesson_packet_is_exactly_this_record() {
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert_eq!(
         r.stdout.trim_end(),
-        r#"{"type":"packet","frame":1,"ts":"2026-11-23T20:01:51.286381Z","caplen":74,"len":74,"link":{"type":"ethernet","linktype":1,"ether_type":2048},"network":{"type":"ipv4","transport":"tcp","iana_number":6},"source":{"ip":"192.168.1.10","port":52341,"port_class":"dynamic","service":null,"mac":"02-00-00-00-01-0A"},"destination":{"ip":"142.250.185.78","port":443,"port_class":"well-known","service":"https","mac":"02-00-00-00-01-4E"},"tcp":{"flags":["SYN"],"flags_raw":2,"seq":768323065,"ack":0,"window":64240,"payload_len":0,"header_len":40,"rel_seq":0,"rel_ack":null,"options":{"mss":1460,"wscale":10,"sack_permitted":true,"timestamps":[2339561897,0],"kinds":[2,4,8,1,3]}},"ip":{"version":4,"ttl":64,"id":10509,"header_len":20,"total_len":60,"dont_fragment":true},"event":{"action":"handshake 1/3"},"warnings":[]}"#
+        r#"{"type":"packet","frame":1,"ts":"2026-11-23T20:01:51.286381Z","caplen":74,"len":74,"link":{"type":"ethernet","linktype":1,"ether_type":2048},"network":{"type":"ipv4","transport":"tcp","iana_number":6,"community_id":"1:QNUu9NSBu9ivR8qmpfbBXBMEpLw="},"source":{"ip":"192.168.1.10","port":52341,"port_class":"dynamic","service":null,"mac":"02-00-00-00-01-0A"},"destination":{"ip":"142.250.185.78","port":443,"port_class":"well-known","service":"https","mac":"02-00-00-00-01-4E"},"tcp":{"flags":["SYN"],"flags_raw":2,"seq":768323065,"ack":0,"window":64240,"payload_len":0,"header_len":40,"rel_seq":0,"rel_ack":null,"options":{"mss":1460,"wscale":10,"sack_permitted":true,"timestamps":[2339561897,0],"kinds":[2,4,8,1,3]}},"ip":{"version":4,"ttl":64,"id":10509,"header_len":20,"total_len":60,"dont_fragment":true},"event":{"action":"handshake 1/3"},"warnings":[]}"#
     );
 }
 
@@ -101,6 +101,24 @@ fn check_endpoint(p: &Value, key: &str, with_port: bool) {
     }
 }
 
+/// tshark's `tcp.analysis.*` names, which `tcp.analysis` uses.
+const ANALYSIS_NAMES: [&str; 14] = [
+    "retransmission",
+    "fast_retransmission",
+    "spurious_retransmission",
+    "out_of_order",
+    "lost_segment",
+    "ack_lost_segment",
+    "duplicate_ack",
+    "zero_window",
+    "zero_window_probe",
+    "zero_window_probe_ack",
+    "window_full",
+    "window_update",
+    "keep_alive",
+    "keep_alive_ack",
+];
+
 /// Checks one packet record against the contract.
 fn check_packet(p: &Value) {
     assert_eq!(p["type"], "packet");
@@ -109,6 +127,13 @@ fn check_packet(p: &Value) {
     assert!(p["caplen"].is_u64() && p["len"].is_u64(), "{p}");
     assert!(p["network"].is_object(), "{p}");
     assert!(p["network"]["type"].is_string() || p["network"]["type"].is_null());
+    // Community ID v1 wherever there are IP addresses (but for fragments after the first).
+    if let Some(id) = p["network"].get("community_id") {
+        let id = id.as_str().expect("network.community_id is a string");
+        assert!(id.starts_with("1:") && id.len() == 30, "{p}");
+    } else if p["tcp"].is_object() || p["udp"].is_object() {
+        panic!("no community_id: {p}");
+    }
     assert!(p["warnings"].as_array().is_some_and(|w| w.iter().all(Value::is_string)), "{p}");
     match p["network"]["transport"].as_str() {
         Some("tcp") if p["tcp"].is_object() => {
@@ -125,6 +150,16 @@ fn check_packet(p: &Value) {
             }
             for k in ["seq", "ack", "window"] {
                 assert!(t[k].is_u64() || t[k].is_null(), "tcp.{k}: {p}");
+            }
+            // tshark's tcp.analysis names, only when there is a verdict; the duplicate-ACK
+            // number only with a duplicate ACK.
+            if let Some(a) = t.get("analysis") {
+                let names = a.as_array().expect("tcp.analysis is an array");
+                assert!(!names.is_empty(), "{p}");
+                for n in names {
+                    assert!(ANALYSIS_NAMES.contains(&n.as_str().unwrap_or("")), "{p}");
+                }
+                assert_eq!(t.get("duplicate_ack_num").is_some(), names.iter().any(|n| n == "duplicate_ack"), "{p}");
             }
             assert!(p.get("udp").is_none());
         }

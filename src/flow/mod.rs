@@ -7,32 +7,37 @@
 //! steady path and allocates nothing there.
 //!
 //! Memory is bounded. The flow table holds at most `max_flows` open TCP connections and UDP
-//! conversations; when it is full, the least recently seen are evicted (a sixteenth at a time)
-//! and counted. Every few seconds of capture time, flows idle for `idle_timeout_secs` are
-//! dropped and counted. A connection that finishes (closed, reset, refused) leaves the table at
-//! once: its record is written and a small tombstone stays for its TIME_WAIT (60 s, at most the
-//! idle timeout; at most `max_flows` tombstones), so stragglers and a new SYN on the same
-//! 4-tuple (port reuse) are recognised. Records (kept only with `records`) are capped at
-//! [`MAX_RECORDS`]; beyond that they are only counted. A live connection takes about 250 bytes
-//! of state, a tombstone under 100.
+//! conversations; when it is full, the least recently seen one is evicted and counted. Every
+//! few seconds of capture time, flows idle for `idle_timeout_secs` are dropped and counted. A
+//! connection that finishes (closed, reset, refused) leaves the table at once: its record is
+//! written and a small tombstone stays as long as an idle flow would (`idle_timeout_secs`; at
+//! most `max_flows` tombstones, the oldest dropped and counted beyond that), so stragglers keep
+//! their connection's context and a new SYN on the same 4-tuple within TIME_WAIT (60 s) is
+//! recognised as port reuse. Flows and tombstones are queued in
+//! last-seen order ([`crate::recency`]), so eviction and expiry cost O(1) per flow on average,
+//! never a scan of the table. Records (kept only with `records`) are capped at [`MAX_RECORDS`];
+//! beyond that they are only counted.
 //!
 //! Layout: [`tcp`] is one TCP connection's state machine, [`udp`] one UDP conversation,
 //! [`scan`] the port-scan detector, [`stats`] the `--stats` counters.
 
+mod analysis;
 mod scan;
 mod stats;
 mod tcp;
 mod udp;
+mod zeek;
 
 use std::hash::{Hash, Hasher};
 use std::net::IpAddr;
 
 use rustc_hash::FxHashMap;
 
+use crate::recency::Recency;
+
 use crate::model::flow::{
-    Detection, FlowEnd, FlowOutcome, FlowProto, FlowRecord, FlowReport, Omitted, PacketNote, RoleRule, StatsReport,
-    TcpOutcome,
-    TrackerCounters, is_ephemeral,
+    Detection, FlowEnd, FlowOutcome, FlowProto, FlowRecord, FlowReport, Omitted, PacketNote, RoleRule, RttStats,
+    StatsReport, TcpOutcome, TrackerCounters, is_ephemeral,
 };
 use crate::model::{Packet, Timestamp, Transport};
 
@@ -43,8 +48,8 @@ use udp::UdpFlow;
 pub const MAX_RECORDS: usize = 200_000;
 /// Most detections kept individually.
 pub const MAX_DETECTIONS: usize = 10_000;
-/// Longest a finished connection stays in the table (TIME_WAIT on Linux).
-pub const LINGER_SECS: u64 = 60;
+/// How often, in capture seconds, idle flows and old tombstones are looked for (at most).
+pub const SWEEP_SECS: u64 = 15;
 
 /// Limits and switches for the tracker.
 #[derive(Clone, Copy, Debug)]
@@ -221,6 +226,12 @@ impl Common {
             udp_pairs: 0,
             icmp_errors: self.icmp_errors,
             end,
+            analysis: None,
+            rtt: RttStats::default(),
+            rst_ignored: 0,
+            zeek_state: None,
+            history: arrayvec::ArrayVec::new(),
+            one_sided: false,
         }
     }
 }
@@ -279,8 +290,10 @@ pub struct Tracker {
     scan: scan::ScanDetector,
     stats: Option<Box<stats::PortStats>>,
     counters: TrackerCounters,
-    /// Scratch list of keys for sweeps and evictions (kept to reuse its allocation).
-    scratch: Vec<(u8, Timestamp, bool, Key)>,
+    /// TCP (0) and UDP (1) flows in the order they were last seen, for eviction and expiry.
+    order: Recency<(u8, Key), Timestamp>,
+    /// Tombstones in the order they were made.
+    tomb_order: Recency<Key, Timestamp>,
 }
 
 impl Default for Tracker {
@@ -312,7 +325,8 @@ impl Tracker {
                 idle_timeout_secs: cfg.idle_timeout_secs,
                 ..TrackerCounters::default()
             },
-            scratch: Vec::new(),
+            order: Recency::new(),
+            tomb_order: Recency::new(),
         }
     }
 
@@ -344,22 +358,37 @@ impl Tracker {
                     return PacketNote::default();
                 };
                 let (key, dir) = Key::of((s, t.src_port), (d, t.dst_port));
-                let seg = Segment { dir, flags, seq, ack: t.ack, payload: t.payload_len, wire: pkt.len, ts: pkt.ts };
+                let seg = Segment {
+                    dir,
+                    flags,
+                    seq,
+                    ack: t.ack,
+                    payload: t.payload_len,
+                    wire: pkt.len,
+                    ts: pkt.ts,
+                    window: t.window,
+                    wscale: t.options.wscale,
+                    // Cut by the end of its own packet (not by the snap length): malformed; in an
+                    // IP fragment: its length is not known. Neither is analysed.
+                    whole: (t.header_len.is_none_or(|h| u16::from(h) <= t.captured) || pkt.caplen() < pkt.len)
+                        && pkt.net.fragment().is_none(),
+                };
                 self.tcp_segment(key, &seg, [key.lo.1, key.hi.1])
             }
             (Transport::Udp(u), Some((s, d))) if self.cfg.records => {
                 self.udp_datagram(pkt, (s, u.src_port), (d, u.dst_port), u.payload_len);
                 PacketNote::default()
             }
-            (Transport::Icmp(i), Some(_)) if self.cfg.records => {
-                if let Some(q) = i.quoted {
-                    if let Some((sp, dp)) = q.ports {
+            (Transport::Icmp(i), Some(_)) => match i.quoted {
+                Some(q) if q.protocol == 6 || self.cfg.records => match q.ports {
+                    Some((sp, dp)) => {
                         let (key, _) = Key::of((q.src, sp), (q.dst, dp));
-                        self.icmp_error(key, q.protocol, (i.v6, i.icmp_type, i.code), pkt.ts);
+                        self.icmp_error(key, q.protocol, (i.v6, i.icmp_type, i.code), pkt.ts)
                     }
-                }
-                PacketNote::default()
-            }
+                    None => PacketNote::default(),
+                },
+                _ => PacketNote::default(),
+            },
             _ => PacketNote::default(),
         }
     }
@@ -378,7 +407,14 @@ impl Tracker {
                 if up.ended {
                     self.bury(key);
                 }
-                return PacketNote { rel_seq, rel_ack, event: up.event, conn: Some(note) };
+                return PacketNote {
+                    rel_seq,
+                    rel_ack,
+                    event: up.event,
+                    analysis: up.analysis,
+                    dup_ack: up.dup_ack,
+                    conn: Some(note),
+                };
             }
         } else if let Some(t) = self.tombs.get_mut(&key) {
             if !t.starts_new(seg) {
@@ -391,6 +427,11 @@ impl Tracker {
                         *p = p.saturating_add(1);
                         *b = b.saturating_add(u64::from(seg.wire));
                         *pl = pl.saturating_add(u64::from(seg.payload));
+                    }
+                    if seg.payload > 0 || !note.analysis.is_empty() {
+                        if let Some(c) = r.analysis.get_or_insert_with(Box::default).get_mut(role) {
+                            c.add(note.analysis, seg.payload);
+                        }
                     }
                     if seg.ts > r.last {
                         r.last = seg.ts;
@@ -407,21 +448,24 @@ impl Tracker {
     fn bury(&mut self, key: Key) {
         let Some(conn) = self.tcp.remove(&key) else { return };
         let record = self.finalize_tcp(&key, &conn, FlowEnd::Finished);
-        if self.tombs.len() >= self.cfg.max_flows {
-            self.thin_tombs();
+        if !self.tombs.contains_key(&key) && self.tombs.len() >= self.cfg.max_flows {
+            self.drop_oldest_tomb();
         }
-        self.tombs.insert(key, conn.tomb(record));
+        let tomb = conn.tomb(record);
+        self.tomb_order.push(key, tomb.done);
+        self.tombs.insert(key, tomb);
+        if self.tomb_order.needs_rebuild(self.tombs.len()) {
+            self.tomb_order.rebuild(self.tombs.iter().map(|(k, t)| (*k, t.done)));
+        }
     }
 
-    /// The tombstones are as many as `max_flows`: forget the oldest sixteenth.
-    fn thin_tombs(&mut self) {
-        let mut done: Vec<(Timestamp, Key)> = self.tombs.iter().map(|(k, t)| (t.done, *k)).collect();
-        let n = (done.len() / 16).max(1).min(done.len());
-        if n < done.len() {
-            done.select_nth_unstable_by_key(n, |d| d.0);
-        }
-        for (_, k) in done.iter().take(n) {
-            self.tombs.remove(k);
+    /// The tombstones are as many as `max_flows`: forget the oldest one, and count it (port
+    /// reuse on its 4-tuple can no longer be recognised).
+    fn drop_oldest_tomb(&mut self) {
+        let tombs = &self.tombs;
+        if let Some(k) = self.tomb_order.pop_oldest(|k| tombs.get(k).map(|t| t.done)) {
+            self.tombs.remove(&k);
+            self.counters.tombs_dropped += 1;
         }
     }
 
@@ -458,6 +502,7 @@ impl Tracker {
         }
         let ended = up.ended;
         self.tcp.insert(key, conn);
+        self.queue(0, key, seg.ts);
         if ended {
             self.bury(key);
         }
@@ -465,7 +510,7 @@ impl Tracker {
         if live > self.counters.peak_flows {
             self.counters.peak_flows = live;
         }
-        PacketNote { rel_seq, rel_ack, event: up.event, conn: Some(note) }
+        PacketNote { rel_seq, rel_ack, event: up.event, analysis: up.analysis, dup_ack: up.dup_ack, conn: Some(note) }
     }
 
     /// Detections that follow from one segment's update (records only).
@@ -498,95 +543,103 @@ impl Tracker {
         }
         let next_id = &mut self.next_id;
         let counters = &mut self.counters;
+        let mut added = false;
         let flow = self.udp.entry(key).or_insert_with(|| {
             let id = *next_id;
             *next_id += 1;
             counters.udp_flows += 1;
+            added = true;
             UdpFlow::new(id, &key, dir, [key.lo.1, key.hi.1], pkt.ts)
         });
         flow.update(dir, pkt.len, payload, pkt.ts);
+        if added {
+            self.queue(1, key, pkt.ts);
+        }
         let live = self.live_flows() as u64;
         if live > self.counters.peak_flows {
             self.counters.peak_flows = live;
         }
     }
 
-    fn icmp_error(&mut self, key: Key, protocol: u8, icmp: (bool, u8, u8), ts: Timestamp) {
+    /// An ICMP error quoting a packet of a tracked flow. For a TCP connection still opening,
+    /// the error ends it as the kernel does; the note then carries the connection (the ladder
+    /// draws the error as its last step).
+    fn icmp_error(&mut self, key: Key, protocol: u8, icmp: (bool, u8, u8), ts: Timestamp) -> PacketNote {
         let (v6, t, c) = icmp;
-        let unreachable = if v6 { t == 1 } else { t == 3 };
         match protocol {
             17 => {
                 if let Some(f) = self.udp.get_mut(&key) {
                     f.icmp_error(v6, t, c, ts);
                 }
+                PacketNote::default()
             }
             6 => {
-                if let Some(conn) = self.tcp.get_mut(&key) {
-                    conn.common.icmp_errors = conn.common.icmp_errors.saturating_add(1);
-                    if unreachable && conn.awaiting_answer() {
-                        conn.icmp = Some(icmp);
-                    }
-                }
+                let Some(conn) = self.tcp.get_mut(&key) else { return PacketNote::default() };
+                // The connection stays in the table: a SYN sent again after the error (the
+                // kernel can miss an error that arrives while connect() still holds the socket)
+                // is still its retransmission.
+                let ended = conn.icmp_error(icmp, ts);
+                let mut note = conn.note(conn.common.client ^ 1, ended);
+                note.from_client = false;
+                PacketNote { conn: Some(note), ..PacketNote::default() }
             }
-            _ => {}
+            _ => PacketNote::default(),
         }
     }
 
-    /// Drops idle flows and finished connections past their linger time.
+    /// Queues a flow just added to the table (`proto` 0: TCP, 1: UDP).
+    fn queue(&mut self, proto: u8, key: Key, ts: Timestamp) {
+        self.order.push((proto, key), ts);
+        if self.order.needs_rebuild(self.live_flows()) {
+            let tcp = self.tcp.iter().map(|(k, c)| ((0u8, *k), c.common.last));
+            let udp = self.udp.iter().map(|(k, f)| ((1u8, *k), f.common.last));
+            self.order.rebuild(tcp.chain(udp));
+        }
+    }
+
+    /// The time a queued flow was last seen, `None` when it is no longer in the table.
+    fn last_seen(tcp: &FxHashMap<Key, TcpConn>, udp: &FxHashMap<Key, UdpFlow>, e: &(u8, Key)) -> Option<Timestamp> {
+        if e.0 == 0 { tcp.get(&e.1).map(|c| c.common.last) } else { udp.get(&e.1).map(|f| f.common.last) }
+    }
+
+    /// Drops idle flows and finished connections past their linger time. Only the flows and
+    /// tombstones old enough are looked at (the queues are in last-seen order).
     fn sweep(&mut self) {
         let idle = i128::from(self.cfg.idle_timeout_secs.max(1)) * 1_000_000_000;
-        let linger = i128::from(LINGER_SECS.min(self.cfg.idle_timeout_secs.max(1))) * 1_000_000_000;
+        // A finished connection is remembered as long as an idle one (its stragglers keep their
+        // context, and a new SYN within TIME_WAIT is port reuse).
+        let linger = idle;
         let now = self.clock;
-        let mut gone = std::mem::take(&mut self.scratch);
-        gone.clear();
-        for (k, c) in &self.tcp {
-            let quiet = now.nanos_since(c.common.last);
-            if quiet >= idle || (c.done.is_some() && quiet >= linger) {
-                gone.push((0, c.common.last, c.done.is_some(), *k));
-            }
+        // `t < cutoff` ⇔ quiet for at least the timeout.
+        let idle_cutoff = now.minus_nanos(idle - 1);
+        loop {
+            let (tcp, udp) = (&self.tcp, &self.udp);
+            let Some((proto, k)) = self.order.pop_older_than(idle_cutoff, |e| Self::last_seen(tcp, udp, e)) else {
+                break;
+            };
+            self.counters.expired += 1;
+            self.remove(proto, &k, FlowEnd::IdleTimeout);
         }
-        self.tombs.retain(|_, t| now.nanos_since(t.done) < linger);
-        for (k, f) in &self.udp {
-            if now.nanos_since(f.common.last) >= idle {
-                gone.push((1, f.common.last, false, *k));
-            }
+        let linger_cutoff = now.minus_nanos(linger - 1);
+        loop {
+            let tombs = &self.tombs;
+            let Some(k) = self.tomb_order.pop_older_than(linger_cutoff, |k| tombs.get(k).map(|t| t.done)) else {
+                break;
+            };
+            self.tombs.remove(&k);
         }
-        for &(proto, _, done, k) in &gone {
-            let end = if done { FlowEnd::Finished } else { FlowEnd::IdleTimeout };
-            if !done {
-                self.counters.expired += 1;
-            }
-            self.remove(proto, &k, end);
-        }
-        gone.clear();
-        self.scratch = gone;
-        let step = (LINGER_SECS.min(self.cfg.idle_timeout_secs).max(4) / 4) as i64;
+        let step = (SWEEP_SECS.min(self.cfg.idle_timeout_secs / 4).max(1)) as i64;
         self.next_sweep = now.secs.saturating_add(step);
     }
 
-    /// The table is full: evict the least recently seen flows (finished ones first), a
-    /// sixteenth of the table at a time so that eviction stays cheap per new flow.
+    /// The table is full: evict the least recently seen flow.
     fn make_room(&mut self) {
-        let mut all = std::mem::take(&mut self.scratch);
-        all.clear();
-        all.extend(self.tcp.iter().map(|(k, c)| (0u8, c.common.last, c.done.is_some(), *k)));
-        all.extend(self.udp.iter().map(|(k, f)| (1u8, f.common.last, false, *k)));
-        let target = self.cfg.max_flows.saturating_sub(1);
-        let n = all.len().saturating_sub(target).max(all.len() / 16).max(1).min(all.len());
-        // Finished first, then oldest.
-        let order = |a: &(u8, Timestamp, bool, Key), b: &(u8, Timestamp, bool, Key)| b.2.cmp(&a.2).then(a.1.cmp(&b.1));
-        if n < all.len() {
-            all.select_nth_unstable_by(n, order);
-        }
-        for &(proto, _, done, k) in all.iter().take(n) {
+        let (tcp, udp) = (&self.tcp, &self.udp);
+        if let Some((proto, k)) = self.order.pop_oldest(|e| Self::last_seen(tcp, udp, e)) {
             self.counters.evicted += 1;
-            if !done {
-                self.counters.evicted_open += 1;
-            }
-            self.remove(proto, &k, if done { FlowEnd::Finished } else { FlowEnd::Evicted });
+            self.counters.evicted_open += 1;
+            self.remove(proto, &k, FlowEnd::Evicted);
         }
-        all.clear();
-        self.scratch = all;
     }
 
     fn remove(&mut self, proto: u8, k: &Key, end: FlowEnd) {
@@ -656,6 +709,8 @@ impl Tracker {
             self.remove(proto, &k, FlowEnd::EndOfInput);
         }
         self.tombs.clear();
+        self.order = Recency::new();
+        self.tomb_order = Recency::new();
         let mut flows = std::mem::take(&mut self.records);
         if !flows.is_sorted_by_key(|r| r.id) {
             flows.sort_unstable_by_key(|r| r.id);

@@ -10,11 +10,13 @@
 use arrayvec::ArrayVec;
 
 use crate::model::flow::{
-    ConnNote, FlowEnd, FlowOutcome, FlowProto, FlowRecord, MAX_SYN_GAPS, PacketNote, RoleRule, Side, TcpEvent,
-    TcpOutcome, TcpState,
+    Analysis, AnalysisCounts, ConnNote, FlowEnd, FlowOutcome, FlowProto, FlowRecord, MAX_SYN_GAPS, PacketNote,
+    RoleRule, Side, TcpEvent, TcpOutcome, TcpState,
 };
 use crate::model::{Timestamp, tcp_flags};
 
+use super::analysis::Analyzer;
+use super::zeek::Zeek;
 use super::{Common, Key, PerDir};
 
 /// How long a closed connection's first closer holds TIME_WAIT: Linux's fixed 60 s
@@ -50,6 +52,14 @@ pub(crate) struct Segment {
     pub wire: u32,
     /// Capture time.
     pub ts: Timestamp,
+    /// Window field (unscaled), when captured.
+    pub window: Option<u16>,
+    /// Window-scale option (SYNs).
+    pub wscale: Option<u8>,
+    /// The segment can be analysed: its whole header is there (a header that does not fit in
+    /// its own packet is malformed) and it is not in an IP fragment (whose segment length is
+    /// unknown). Others are left out of the sequence analysis, as tshark does.
+    pub whole: bool,
 }
 
 impl Segment {
@@ -63,7 +73,7 @@ impl Segment {
 /// enough to recognise stragglers (a repeated last ACK or FIN, data in flight after a RST) and a
 /// new SYN on the same 4-tuple (port reuse). About a third of a live connection's size, so that a
 /// capture of many short connections does not keep full state for every one of them.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Tomb {
     /// The connection's number.
     pub id: u64,
@@ -81,6 +91,10 @@ pub(crate) struct Tomb {
     bytes: u64,
     /// Index of the connection's record in the tracker's record list, when kept.
     pub record: Option<u32>,
+    /// The sequence analysis goes on for stragglers (a repeated FIN or ACK is a retransmission
+    /// or a duplicate ACK, as tshark says), with the handshake RTT it used.
+    an: Box<Analyzer>,
+    rtt: Option<u64>,
 }
 
 impl Tomb {
@@ -98,8 +112,8 @@ impl Tomb {
         (since < TIME_WAIT_NANOS).then(|| (holder, u64::try_from(since).unwrap_or(0)))
     }
 
-    /// A segment after the end: counted, numbered relative to the old ISNs, no event. Returns
-    /// the note, the relative numbers, and whether the segment came from the client.
+    /// A segment after the end: counted, numbered relative to the old ISNs, analysed, no
+    /// event. Returns the note and whether the segment came from the client.
     pub fn straggler(&mut self, seg: &Segment) -> (PacketNote, bool) {
         self.packets = self.packets.saturating_add(1);
         self.bytes = self.bytes.saturating_add(u64::from(seg.wire));
@@ -110,6 +124,7 @@ impl Tomb {
             (Some(a), Some(b)) if seg.has(tcp_flags::ACK) => Some(a.wrapping_sub(b)),
             _ => None,
         };
+        let (analysis, dup_ack) = if seg.whole { self.an.segment(seg, self.rtt) } else { (Analysis::default(), 0) };
         let conn = ConnNote {
             id: self.id,
             from_client,
@@ -121,7 +136,7 @@ impl Tomb {
             bytes: self.bytes,
             ended: false,
         };
-        (PacketNote { rel_seq, rel_ack, event: None, conn: Some(conn) }, from_client)
+        (PacketNote { rel_seq, rel_ack, event: None, analysis, dup_ack, conn: Some(conn) }, from_client)
     }
 }
 
@@ -174,6 +189,22 @@ pub(crate) struct TcpConn {
     pub port_reuse: bool,
     /// Both sides sent SYN.
     pub simultaneous_open: bool,
+    /// The server repeated its SYN,ACK after the client's ACK: the ACK was lost on the way and
+    /// the server is still in SYN_RCVD.
+    synack_after_ack: bool,
+    /// Sequence analysis state and RTT samples.
+    an: Analyzer,
+    /// Verdict counts per direction index (allocated at the first data segment or verdict).
+    counts: Option<Box<PerDir<AnalysisCounts>>>,
+    /// Zeek's history and endpoint facts.
+    zeek: Zeek,
+    /// RSTs ignored as out of window.
+    rst_ignored: u32,
+    /// Per direction: the first acknowledgment number it sent (ACK set, not a RST).
+    first_ack: PerDir<Option<u32>>,
+    /// Per direction: its acknowledgment number moved on, or it acknowledged a SYN,ACK: the
+    /// other side certainly sent something.
+    acked: PerDir<bool>,
 }
 
 /// What one segment did.
@@ -187,6 +218,10 @@ pub(crate) struct Update {
     pub answered_open: bool,
     /// The SYN was refused by this segment.
     pub refused: bool,
+    /// tshark's verdicts on the segment.
+    pub analysis: Analysis,
+    /// With a duplicate ACK: its number in the row.
+    pub dup_ack: u16,
 }
 
 impl TcpConn {
@@ -229,6 +264,13 @@ impl TcpConn {
             done: None,
             port_reuse: false,
             simultaneous_open: false,
+            synack_after_ack: false,
+            an: Analyzer::default(),
+            counts: None,
+            zeek: Zeek::default(),
+            rst_ignored: 0,
+            first_ack: PerDir::default(),
+            acked: PerDir::default(),
         };
         if syn && ack {
             // The SYN was missed, but the SYN,ACK acknowledges it: ISN = ack − 1.
@@ -280,6 +322,8 @@ impl TcpConn {
             packets: self.total_packets(),
             bytes: self.common.bytes.0.saturating_add(self.common.bytes.1),
             record,
+            an: Box::new(self.an),
+            rtt: self.rtt,
         }
     }
 
@@ -311,6 +355,39 @@ impl TcpConn {
         let fin = seg.has(tcp_flags::FIN);
         let was_done = self.done.is_some();
         let mut up = Update::default();
+        // RFC 5961: a RST outside the receiver's window is ignored (decided before this
+        // segment moves the analysis state).
+        let rst_ignored = rst
+            && !syn
+            && (self.established || self.mid_stream)
+            && self.rst_by.is_none()
+            && !self.refused
+            && !self.fully_closed()
+            && self.an.rst_out_of_window(dir, seg.seq);
+        // An ignored RST leaves the sequence space as it was (the receiver dropped it).
+        let (mut analysis, dup_ack) =
+            if rst_ignored || !seg.whole { (Analysis::default(), 0) } else { self.an.segment(seg, self.rtt) };
+        if syn && ackf && self.simultaneous_open && *self.base.at(dir) == Some(seg.seq) && !self.synack_sent(dir) {
+            // In a simultaneous open each side sends its SYN, then a SYN,ACK with the same
+            // sequence number: the handshake's second step, not a retransmission (tshark flags
+            // it; fixtures/kernel/k-simultaneous-open shows the kernel sending it once).
+            analysis.0 &= !(Analysis::RETRANSMISSION | Analysis::OUT_OF_ORDER | Analysis::SPURIOUS_RETRANSMISSION);
+        }
+        up.analysis = analysis;
+        up.dup_ack = dup_ack;
+        if seg.payload > 0 || !analysis.is_empty() {
+            self.counts.get_or_insert_with(Box::default).at_mut(dir).add(analysis, seg.payload);
+        }
+        self.zeek.segment(dir, from_client, seg.flags, seg.payload, analysis, !rst_ignored);
+        if ackf && !rst {
+            if let Some(a) = seg.ack {
+                match *self.first_ack.at(dir) {
+                    None => *self.first_ack.at_mut(dir) = Some(a),
+                    Some(f) if f != a => *self.acked.at_mut(dir) = true,
+                    Some(_) => {}
+                }
+            }
+        }
 
         if syn && !ackf {
             if from_client {
@@ -353,6 +430,10 @@ impl TcpConn {
                 if !self.synack && !self.refused {
                     up.answered_open = true;
                 }
+                if self.established && !self.simultaneous_open && *self.base.at(dir) == Some(seg.seq) {
+                    // The SYN,ACK again after the client's ACK: that ACK never reached the server.
+                    self.synack_after_ack = true;
+                }
                 self.synack = true;
                 if self.client_synack {
                     self.established = true;
@@ -360,7 +441,10 @@ impl TcpConn {
             }
             up.event = Some(TcpEvent::Handshake { step: 2 });
         } else if rst {
-            if !(self.refused || self.rst_by.is_some() || self.fully_closed()) {
+            if rst_ignored {
+                self.rst_ignored = self.rst_ignored.saturating_add(1);
+                up.event = Some(TcpEvent::RstIgnored);
+            } else if !(self.refused || self.rst_by.is_some() || self.fully_closed()) {
                 let opening = self.syn_seq.is_some() && !self.synack && !self.established && !self.mid_stream;
                 if !from_client && opening {
                     self.refused = true;
@@ -380,6 +464,26 @@ impl TcpConn {
             self.established = true;
             self.rtt = self.last_syn.map(|s| nanos_between(s, seg.ts));
             up.event = Some(TcpEvent::Established { rtt_nanos: self.rtt });
+        } else if ackf
+            && from_client
+            && !self.established
+            && !self.mid_stream
+            && !self.synack
+            && self.syn_seq.is_some()
+            && *self.common.packets.at(peer) == 0
+        {
+            // The client acknowledges a SYN,ACK the capture never showed: it arrived, so the
+            // client is ESTABLISHED (a one-sided capture, or the SYN,ACK was cut).
+            self.established = true;
+            *self.acked.at_mut(dir) = true;
+            if self.base.at(peer).is_none() {
+                *self.base.at_mut(peer) = seg.ack.map(|a| a.wrapping_sub(1));
+            }
+            up.event = Some(TcpEvent::Established { rtt_nanos: None });
+        }
+        if !syn && !rst && !from_client && self.synack_after_ack {
+            // The server sent something else: it has the ACK now.
+            self.synack_after_ack = false;
         }
 
         // Teardown: FINs and their ACKs.
@@ -404,6 +508,23 @@ impl TcpConn {
             _ => None,
         };
         (up, Some(rel_seq), rel_ack)
+    }
+
+    /// An ICMP error about this connection while it was opening: the kernel gives up at once
+    /// (`tcp_v4_err`/`tcp_v6_err` end a SYN_SENT socket with the error), so the connection ends
+    /// here (its outcome is final). Returns whether it ended now.
+    pub fn icmp_error(&mut self, icmp: (bool, u8, u8), ts: Timestamp) -> bool {
+        self.common.icmp_errors = self.common.icmp_errors.saturating_add(1);
+        self.common.touch(ts);
+        if !self.awaiting_answer() || !crate::model::flow::icmp_ends_opening(icmp.0, icmp.1, icmp.2) {
+            return false;
+        }
+        self.icmp = Some(icmp);
+        if self.done.is_some() {
+            return false;
+        }
+        self.done = Some(ts);
+        true
     }
 
     /// The FIN / ACK-of-FIN bookkeeping; returns the close steps this segment performed.
@@ -442,11 +563,15 @@ impl TcpConn {
 
     /// The state of the side sending in direction `x`.
     fn side_state(&self, x: u8) -> TcpState {
-        if self.refused || self.rst_by.is_some() {
+        if self.refused || self.rst_by.is_some() || (self.icmp.is_some() && self.done.is_some()) {
             return TcpState::Closed;
         }
         let is_client = x == self.common.client;
         let open = self.established || self.mid_stream;
+        if open && !is_client && self.synack_after_ack && self.fin_end.at(x).is_none() {
+            // The server repeated its SYN,ACK: it never got the client's ACK.
+            return TcpState::SynRcvd;
+        }
         if !open {
             return if is_client {
                 if self.client_synack {
@@ -507,15 +632,30 @@ impl TcpConn {
             return TcpOutcome::Refused;
         }
         if let Some(by) = self.rst_by {
+            if self.lone_rst() {
+                return TcpOutcome::LoneReset { by: self.side(by) };
+            }
             return TcpOutcome::Reset { by: self.side(by) };
         }
         if let Some(ff) = self.first_fin {
             let first_fin = self.side(ff);
             return if self.fully_closed() {
-                TcpOutcome::Closed { first_fin, way: if self.three_way { 3 } else { 4 } }
+                TcpOutcome::Closed {
+                    first_fin,
+                    way: if self.three_way { 3 } else { 4 },
+                    simultaneous: self.simul_close,
+                }
+            } else if let Some(seen) = self.one_sided() {
+                TcpOutcome::OneSided { seen }
             } else {
                 TcpOutcome::Closing { first_fin }
             };
+        }
+        if let Some(seen) = self.one_sided() {
+            return TcpOutcome::OneSided { seen };
+        }
+        if self.synack_after_ack {
+            return TcpOutcome::HalfOpen;
         }
         if self.established {
             return TcpOutcome::Established;
@@ -530,6 +670,30 @@ impl TcpConn {
             return TcpOutcome::Unreachable { v6, icmp_type, code };
         }
         TcpOutcome::NoAnswer { syns: self.syns.max(1) }
+    }
+
+    /// Only RSTs were seen: no handshake and nothing else (the SYN it answered, if any, was not
+    /// captured), so neither ECONNREFUSED nor ECONNRESET is certain.
+    fn lone_rst(&self) -> bool {
+        self.mid_stream
+            && self.first_ack.0.is_none()
+            && self.first_ack.1.is_none()
+            && self.common.payload.0 == 0
+            && self.common.payload.1 == 0
+            && self.fin_end.0.is_none()
+            && self.fin_end.1.is_none()
+    }
+
+    /// When only one side's packets were captured although that side acknowledged the other's
+    /// (so the other side did send): the side that was seen.
+    pub fn one_sided(&self) -> Option<Side> {
+        let (p0, p1) = (self.common.packets.0, self.common.packets.1);
+        let seen = match (p0 > 0, p1 > 0) {
+            (true, false) if self.acked.0 => 0,
+            (false, true) if self.acked.1 => 1,
+            _ => return None,
+        };
+        Some(self.side(seen))
     }
 
     /// Whether an ICMP error can still explain this connection (nothing came back yet).
@@ -558,6 +722,11 @@ impl TcpConn {
         }
     }
 
+    /// Whether direction `d` already sent a SYN,ACK.
+    fn synack_sent(&self, d: u8) -> bool {
+        if d == self.common.client { self.client_synack } else { self.synack }
+    }
+
     /// Whether the client is the key's `lo` endpoint (direction 0).
     pub fn client_is_lo(&self) -> bool {
         self.common.client == 0
@@ -573,6 +742,18 @@ impl TcpConn {
             syn_retries: self.syns.saturating_sub(1),
             port_reuse: self.port_reuse,
             simultaneous_open: self.simultaneous_open,
+            analysis: self.counts.as_ref().map(|c| {
+                let cl = self.common.client & 1;
+                Box::new([*c.at(cl), *c.at(cl ^ 1)])
+            }),
+            rtt: self.an.rtt,
+            rst_ignored: self.rst_ignored,
+            zeek_state: Some(self.zeek.state(self.common.client, self.established, {
+                let cl = self.common.client & 1;
+                [*self.common.payload.at(cl), *self.common.payload.at(cl ^ 1)]
+            })),
+            history: self.zeek.history().clone(),
+            one_sided: self.one_sided().is_some(),
             ..self.common.record(key, FlowProto::Tcp, FlowOutcome::Tcp(self.outcome()), end)
         }
     }

@@ -25,6 +25,11 @@ pub struct PacketNote {
     pub rel_ack: Option<u32>,
     /// What this packet did to its connection, if anything noteworthy.
     pub event: Option<TcpEvent>,
+    /// tshark's sequence-analysis verdicts on this segment.
+    pub analysis: Analysis,
+    /// With [`Analysis::DUPLICATE_ACK`]: which duplicate in a row this is (1 for the first;
+    /// stops at 65535).
+    pub dup_ack: u16,
     /// The TCP connection the packet belongs to, with both sides' states after it (the ladder
     /// view draws from this). `None` for anything that is not a tracked TCP segment.
     pub conn: Option<ConnNote>,
@@ -224,17 +229,31 @@ pub enum TcpOutcome {
         first_fin: Side,
         /// 3 when the second FIN rode on the ACK of the first (FIN, FIN+ACK, ACK), else 4.
         way: u8,
+        /// Both FINs crossed (simultaneous close): both sides hold TIME_WAIT.
+        simultaneous: bool,
     },
     /// A RST ended the connection after the handshake (or mid-stream).
     Reset {
         /// Who sent the RST.
         by: Side,
     },
+    /// Only a RST was seen: no handshake, no data. It may have refused a SYN the capture
+    /// missed or reset a connection seen from its end; which error the peer got is not known.
+    LoneReset {
+        /// Who sent the RST (by the port rule).
+        by: Side,
+    },
+    /// Only one side's packets were captured, though that side acknowledged the other's: the
+    /// capture is one-sided (an asymmetric tap or route), so nothing failed that can be told.
+    OneSided {
+        /// The side whose packets were captured.
+        seen: Side,
+    },
 }
 
 impl TcpOutcome {
     /// One or two words for tables and JSON: `established`, `closed`, `reset`, `refused`,
-    /// `no answer`, `half-open`, `closing`, `unreachable`, `mid-stream`.
+    /// `no answer`, `half-open`, `closing`, `unreachable`, `mid-stream`, `one-sided`.
     pub const fn word(self) -> &'static str {
         match self {
             TcpOutcome::NoAnswer { .. } => "no answer",
@@ -245,7 +264,8 @@ impl TcpOutcome {
             TcpOutcome::MidStream => "mid-stream",
             TcpOutcome::Closing { .. } => "closing",
             TcpOutcome::Closed { .. } => "closed",
-            TcpOutcome::Reset { .. } => "reset",
+            TcpOutcome::Reset { .. } | TcpOutcome::LoneReset { .. } => "reset",
+            TcpOutcome::OneSided { .. } => "one-sided",
         }
     }
 
@@ -262,19 +282,54 @@ impl TcpOutcome {
 
     /// Whether the connection is over (nothing more is expected on it).
     pub const fn is_final(self) -> bool {
-        matches!(self, TcpOutcome::Refused | TcpOutcome::Closed { .. } | TcpOutcome::Reset { .. })
+        matches!(
+            self,
+            TcpOutcome::Refused
+                | TcpOutcome::Closed { .. }
+                | TcpOutcome::Reset { .. }
+                | TcpOutcome::LoneReset { .. }
+                | TcpOutcome::Unreachable { .. }
+        )
     }
 }
 
-/// The errno Linux gives a socket for an ICMP destination-unreachable (or similar) error.
+/// The errno Linux gives a socket for an ICMP or ICMPv6 error (`icmp_err_convert` in
+/// `net/ipv4/icmp.c`, `icmpv6_err_convert` in `net/ipv6/icmp.c`).
 pub const fn icmp_errno(v6: bool, icmp_type: u8, code: u8) -> &'static str {
-    match (v6, icmp_type, code) {
-        (false, 3, 0) | (true, 1, 0) => "ENETUNREACH",
-        (false, 3, 2) => "ENOPROTOOPT",
-        (false, 3, 3) | (true, 1, 4) => "ECONNREFUSED",
-        (false, 3, 4) | (true, 2, _) => "EMSGSIZE",
-        (false, 11, _) | (true, 3, _) => "EHOSTUNREACH",
+    if v6 {
+        return match (icmp_type, code) {
+            (1, 0) => "ENETUNREACH",
+            (1, 1 | 5 | 6) => "EACCES",
+            (1, 4) => "ECONNREFUSED",
+            (1, _) => "EHOSTUNREACH",
+            (2, _) => "EMSGSIZE",
+            (3, _) => "EHOSTUNREACH",
+            _ => "EPROTO",
+        };
+    }
+    match (icmp_type, code) {
+        (3, 0 | 6 | 9 | 11) => "ENETUNREACH",
+        (3, 2) => "ENOPROTOOPT",
+        (3, 3) => "ECONNREFUSED",
+        (3, 4) => "EMSGSIZE",
+        (3, 5) => "EOPNOTSUPP",
+        (3, 7) => "EHOSTDOWN",
+        (3, 8) => "ENONET",
+        (3, _) => "EHOSTUNREACH",
+        (11, _) => "EHOSTUNREACH",
+        (12, _) => "EPROTO",
         _ => "EHOSTUNREACH",
+    }
+}
+
+/// Whether Linux ends a connecting TCP socket (SYN_SENT) on this ICMP error: every
+/// destination unreachable but "fragmentation needed" / "packet too big" (path MTU), time
+/// exceeded and parameter problem (`tcp_v4_err`, `tcp_v6_err`).
+pub const fn icmp_ends_opening(v6: bool, icmp_type: u8, code: u8) -> bool {
+    if v6 {
+        matches!(icmp_type, 1 | 3 | 4)
+    } else {
+        matches!((icmp_type, code), (3, 0..=3 | 5..=15) | (11 | 12, _))
     }
 }
 
@@ -382,7 +437,7 @@ impl FlowProto {
 pub enum FlowEnd {
     /// The input ended (or Ctrl-C) while the flow was still in the table.
     EndOfInput,
-    /// The connection finished and its linger time (TIME_WAIT, at most the idle timeout) passed.
+    /// The connection finished (closed, reset, refused).
     Finished,
     /// No packet for `--flow-timeout` seconds.
     IdleTimeout,
@@ -407,6 +462,61 @@ impl FlowEnd {
 
 /// Most SYN retransmission gaps kept per connection.
 pub const MAX_SYN_GAPS: usize = 6;
+
+/// Most letters of a Zeek `history` kept.
+pub const MAX_HISTORY: usize = 16;
+
+/// Zeek's `conn_state` of a TCP connection: a code analysts know from `conn.log`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ZeekState {
+    /// Connection attempt seen, no reply.
+    S0,
+    /// Connection established, not terminated.
+    S1,
+    /// Normal establishment and termination.
+    SF,
+    /// Connection attempt rejected.
+    Rej,
+    /// Established, the originator (client) closed, no reply from the responder.
+    S2,
+    /// Established, the responder (server) closed, no reply from the originator.
+    S3,
+    /// Established, the originator aborted (sent a RST).
+    Rsto,
+    /// Established, the responder sent a RST.
+    Rstr,
+    /// The originator sent a SYN then a RST; no SYN,ACK was seen.
+    Rstos0,
+    /// The responder sent a SYN,ACK then a RST; no SYN from the originator was seen.
+    Rstrh,
+    /// The originator sent a SYN then a FIN; no SYN,ACK was seen (half open).
+    Sh,
+    /// The responder sent a SYN,ACK then a FIN; no SYN from the originator was seen.
+    Shr,
+    /// No SYN seen, only mid-stream traffic.
+    Oth,
+}
+
+impl ZeekState {
+    /// The code as Zeek writes it (`S0`, `SF`, `RSTO` …).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ZeekState::S0 => "S0",
+            ZeekState::S1 => "S1",
+            ZeekState::SF => "SF",
+            ZeekState::Rej => "REJ",
+            ZeekState::S2 => "S2",
+            ZeekState::S3 => "S3",
+            ZeekState::Rsto => "RSTO",
+            ZeekState::Rstr => "RSTR",
+            ZeekState::Rstos0 => "RSTOS0",
+            ZeekState::Rstrh => "RSTRH",
+            ZeekState::Sh => "SH",
+            ZeekState::Shr => "SHR",
+            ZeekState::Oth => "OTH",
+        }
+    }
+}
 
 /// Per-direction counts: index 0 is client → server, 1 is server → client.
 pub type Both = [u64; 2];
@@ -457,6 +567,20 @@ pub struct FlowRecord {
     pub icmp_errors: u32,
     /// Why the tracker stopped following it.
     pub end: FlowEnd,
+    /// TCP: sequence-analysis counts per direction (client → server, server → client); `None`
+    /// when the connection carried no data and got no verdict.
+    pub analysis: Option<Box<[AnalysisCounts; 2]>>,
+    /// TCP: round-trip times sampled during the connection (the handshake's included).
+    pub rtt: RttStats,
+    /// TCP: RSTs ignored because they fell outside the receiver's window.
+    pub rst_ignored: u32,
+    /// TCP: Zeek's `conn_state`.
+    pub zeek_state: Option<ZeekState>,
+    /// TCP: Zeek's `history` letters (ASCII; upper case for the client).
+    pub history: ArrayVec<u8, MAX_HISTORY>,
+    /// TCP: only one direction of the connection was seen, although the other side must have
+    /// sent (its packets were acknowledged): the capture is one-sided (an asymmetric tap).
+    pub one_sided: bool,
 }
 
 impl FlowRecord {
@@ -591,6 +715,9 @@ pub struct TrackerCounters {
     pub idle_timeout_secs: u64,
     /// Source/target pairs the scan detector had to stop following (its own cap).
     pub scan_pairs_dropped: u64,
+    /// Finished connections forgotten before their TIME_WAIT ended because the tombstones hit
+    /// their cap (`max_flows`): a new SYN on one of those 4-tuples is not recognised as port reuse.
+    pub tombs_dropped: u64,
 }
 
 /// Everything `--flows` prints.
@@ -680,6 +807,174 @@ pub struct StatsReport {
     pub sockets_approximate: bool,
 }
 
+/// tshark's `tcp.analysis.*` verdicts on one segment, as bits (several may hold at once).
+///
+/// The names are tshark's, so that people can cross-check: [`Analysis::NAMES`] gives the
+/// field name after `tcp.analysis.` (also the JSON identifier).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Analysis(pub u16);
+
+impl Analysis {
+    /// The segment repeats data already seen (sequence number below the highest seen); also
+    /// set, as tshark does, on fast and spurious retransmissions.
+    pub const RETRANSMISSION: u16 = 1 << 0;
+    /// A retransmission right after two or more duplicate ACKs asked for it (within 20 ms).
+    pub const FAST_RETRANSMISSION: u16 = 1 << 1;
+    /// A retransmission of data the receiver had already acknowledged.
+    pub const SPURIOUS_RETRANSMISSION: u16 = 1 << 2;
+    /// Data below the highest sequence number, but too soon after it to be a retransmission
+    /// (less than the handshake RTT, or 3 ms).
+    pub const OUT_OF_ORDER: u16 = 1 << 3;
+    /// The sequence number jumped past what was seen: a segment before it was not captured.
+    pub const LOST_SEGMENT: u16 = 1 << 4;
+    /// The ACK covers data that was never seen: the capture missed it (not the receiver).
+    pub const ACK_LOST_SEGMENT: u16 = 1 << 5;
+    /// The same ACK again, with no data and the same window: the receiver asks for a missing
+    /// segment.
+    pub const DUPLICATE_ACK: u16 = 1 << 6;
+    /// The sender's receive buffer is full: window 0.
+    pub const ZERO_WINDOW: u16 = 1 << 7;
+    /// One byte sent into a zero window, to learn when it opens.
+    pub const ZERO_WINDOW_PROBE: u16 = 1 << 8;
+    /// The answer to a zero-window probe (still zero).
+    pub const ZERO_WINDOW_PROBE_ACK: u16 = 1 << 9;
+    /// The segment fills the receiver's advertised window exactly: the sender must wait.
+    pub const WINDOW_FULL: u16 = 1 << 10;
+    /// Only the window changed (no data, same ACK).
+    pub const WINDOW_UPDATE: u16 = 1 << 11;
+    /// A keep-alive probe: zero or one byte one below the next sequence number.
+    pub const KEEP_ALIVE: u16 = 1 << 12;
+    /// The answer to a keep-alive.
+    pub const KEEP_ALIVE_ACK: u16 = 1 << 13;
+
+    /// Every verdict with tshark's field name (after `tcp.analysis.`), in bit order.
+    pub const NAMES: [(u16, &'static str); 14] = [
+        (Self::RETRANSMISSION, "retransmission"),
+        (Self::FAST_RETRANSMISSION, "fast_retransmission"),
+        (Self::SPURIOUS_RETRANSMISSION, "spurious_retransmission"),
+        (Self::OUT_OF_ORDER, "out_of_order"),
+        (Self::LOST_SEGMENT, "lost_segment"),
+        (Self::ACK_LOST_SEGMENT, "ack_lost_segment"),
+        (Self::DUPLICATE_ACK, "duplicate_ack"),
+        (Self::ZERO_WINDOW, "zero_window"),
+        (Self::ZERO_WINDOW_PROBE, "zero_window_probe"),
+        (Self::ZERO_WINDOW_PROBE_ACK, "zero_window_probe_ack"),
+        (Self::WINDOW_FULL, "window_full"),
+        (Self::WINDOW_UPDATE, "window_update"),
+        (Self::KEEP_ALIVE, "keep_alive"),
+        (Self::KEEP_ALIVE_ACK, "keep_alive_ack"),
+    ];
+
+    /// Whether verdict `bit` holds.
+    #[inline]
+    pub const fn has(self, bit: u16) -> bool {
+        self.0 & bit != 0
+    }
+
+    /// Whether no verdict holds.
+    #[inline]
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The names of the verdicts that hold, in bit order.
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        Self::NAMES.into_iter().filter(move |(b, _)| self.0 & b != 0).map(|(_, n)| n)
+    }
+
+    /// Whether any kind of retransmission (plain, fast, spurious) holds.
+    #[inline]
+    pub const fn is_retransmission(self) -> bool {
+        self.0 & (Self::RETRANSMISSION | Self::FAST_RETRANSMISSION | Self::SPURIOUS_RETRANSMISSION) != 0
+    }
+}
+
+/// How many segments of one direction got each [`Analysis`] verdict, with the data segments
+/// and bytes they are counted against.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AnalysisCounts {
+    /// Per verdict, in the order of [`Analysis::NAMES`].
+    pub counts: [u32; 14],
+    /// Segments that carried payload.
+    pub data_segments: u64,
+    /// Segments with payload counted as any kind of retransmission.
+    pub retransmitted_segments: u64,
+    /// Their payload bytes.
+    pub retransmitted_bytes: u64,
+}
+
+impl AnalysisCounts {
+    /// Counts one segment's verdicts.
+    #[inline]
+    pub fn add(&mut self, a: Analysis, payload: u32) {
+        if payload > 0 {
+            self.data_segments = self.data_segments.saturating_add(1);
+            if a.is_retransmission() {
+                self.retransmitted_segments = self.retransmitted_segments.saturating_add(1);
+                self.retransmitted_bytes = self.retransmitted_bytes.saturating_add(u64::from(payload));
+            }
+        }
+        if a.is_empty() {
+            return;
+        }
+        for (i, c) in self.counts.iter_mut().enumerate() {
+            if a.0 & (1 << i) != 0 {
+                *c = c.saturating_add(1);
+            }
+        }
+    }
+
+    /// The count of verdict `bit` (one of the [`Analysis`] constants).
+    pub fn get(&self, bit: u16) -> u32 {
+        self.counts.get(bit.trailing_zeros() as usize).copied().unwrap_or(0)
+    }
+
+    /// Segments counted as any kind of retransmission (plain, fast, spurious: the plain flag
+    /// is set on all of them).
+    pub fn retransmissions(&self) -> u64 {
+        u64::from(self.get(Analysis::RETRANSMISSION))
+    }
+
+    /// Whether nothing was counted but data segments.
+    pub fn is_clean(&self) -> bool {
+        self.counts.iter().all(|c| *c == 0)
+    }
+}
+
+/// Round-trip times measured on one connection from the capture point: a segment timed until
+/// the ACK that covers it, never a retransmitted one (Karn's rule); the handshake included.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RttStats {
+    /// Samples taken.
+    pub samples: u32,
+    /// Smallest, ns.
+    pub min_nanos: u64,
+    /// Largest, ns.
+    pub max_nanos: u64,
+    /// Sum of all samples, ns (for the mean).
+    pub sum_nanos: u64,
+}
+
+impl RttStats {
+    /// Adds one sample.
+    #[inline]
+    pub fn add(&mut self, nanos: u64) {
+        if self.samples == 0 || nanos < self.min_nanos {
+            self.min_nanos = nanos;
+        }
+        if nanos > self.max_nanos {
+            self.max_nanos = nanos;
+        }
+        self.samples = self.samples.saturating_add(1);
+        self.sum_nanos = self.sum_nanos.saturating_add(nanos);
+    }
+
+    /// The mean sample, ns (`None` without samples).
+    pub fn mean_nanos(&self) -> Option<u64> {
+        (self.samples > 0).then(|| self.sum_nanos / u64::from(self.samples))
+    }
+}
+
 /// A step in a TCP connection's life that the line view annotates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TcpEvent {
@@ -716,6 +1011,9 @@ pub enum TcpEvent {
     Reset,
     /// RST answering a SYN: nothing listens on the port.
     Refused,
+    /// RST outside the receiver's window: the receiver ignores it (RFC 5961) and the
+    /// connection goes on.
+    RstIgnored,
 }
 
 #[cfg(test)]
@@ -729,6 +1027,26 @@ mod tests {
         assert_eq!(TcpOutcome::Reset { by: Side::Server }.errno(), Some("ECONNRESET"));
         assert_eq!(TcpOutcome::NoAnswer { syns: 3 }.errno(), Some("ETIMEDOUT"));
         assert_eq!(UdpOutcome::PortUnreachable.errno(), Some("ECONNREFUSED"));
-        assert_eq!(TcpOutcome::Closed { first_fin: Side::Client, way: 4 }.errno(), None);
+        assert_eq!(TcpOutcome::Closed { first_fin: Side::Client, way: 4, simultaneous: false }.errno(), None);
+        assert_eq!(TcpOutcome::LoneReset { by: Side::Server }.errno(), None);
+        assert_eq!(TcpOutcome::OneSided { seen: Side::Client }.errno(), None);
+    }
+
+    #[test]
+    fn icmp_errors_map_as_linux_does() {
+        // ICMPv6 destination unreachable: administratively prohibited, policy, reject route.
+        for code in [1, 5, 6] {
+            assert_eq!(icmp_errno(true, 1, code), "EACCES", "code {code}");
+        }
+        assert_eq!(icmp_errno(true, 1, 4), "ECONNREFUSED");
+        assert_eq!(icmp_errno(true, 1, 3), "EHOSTUNREACH");
+        assert_eq!(icmp_errno(true, 1, 0), "ENETUNREACH");
+        assert_eq!(icmp_errno(false, 3, 3), "ECONNREFUSED");
+        assert_eq!(icmp_errno(false, 3, 0), "ENETUNREACH");
+        assert_eq!(icmp_errno(false, 3, 1), "EHOSTUNREACH");
+        assert_eq!(icmp_errno(false, 3, 13), "EHOSTUNREACH");
+        assert!(!icmp_ends_opening(false, 3, 4), "fragmentation needed only lowers the path MTU");
+        assert!(!icmp_ends_opening(true, 2, 0), "packet too big only lowers the path MTU");
+        assert!(icmp_ends_opening(true, 1, 1));
     }
 }

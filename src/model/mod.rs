@@ -9,6 +9,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use arrayvec::ArrayVec;
 
+pub mod community_id;
 pub mod fields;
 pub mod flow;
 
@@ -38,6 +39,13 @@ impl Timestamp {
     /// `self - earlier` in nanoseconds (negative when the clock went backwards).
     pub fn nanos_since(self, earlier: Timestamp) -> i128 {
         self.as_nanos() - earlier.as_nanos()
+    }
+
+    /// The time `nanos` nanoseconds earlier (saturating at the ends of the range).
+    pub fn minus_nanos(self, nanos: i128) -> Timestamp {
+        let t = self.as_nanos().saturating_sub(nanos);
+        let secs = i64::try_from(t.div_euclid(1_000_000_000)).unwrap_or(if t < 0 { i64::MIN } else { i64::MAX });
+        Timestamp { secs, nanos: t.rem_euclid(1_000_000_000) as u32 }
     }
 }
 

@@ -21,8 +21,10 @@ use super::json::string as json_string;
 use super::line::icmp_name;
 use super::time::rfc3339;
 use super::words::{bytes_string, fmt_bytes, fmt_duration};
+use crate::model::community_id::{Ports, community_id};
 use crate::model::flow::{
-    Detection, FlowEnd, FlowOutcome, FlowProto, FlowRecord, FlowReport, Side, TcpOutcome, UdpOutcome,
+    Analysis, AnalysisCounts, Detection, FlowEnd, FlowOutcome, FlowProto, FlowRecord, FlowReport, Side, TcpOutcome,
+    TcpState, UdpOutcome, ZeekState,
 };
 use crate::model::{IcmpInfo, TsPrecision};
 use crate::services::{self, PortClass, Proto};
@@ -91,6 +93,7 @@ fn push_socket(s: &mut String, ip: IpAddr, port: u16) {
 fn outcome_into(s: &mut String, r: &FlowRecord) {
     match r.outcome {
         FlowOutcome::Tcp(o) => match o {
+            TcpOutcome::Closed { simultaneous: true, .. } => s.push_str("closed (simultaneous)"),
             TcpOutcome::Closed { first_fin: Side::Client, .. } => s.push_str("closed (client first)"),
             TcpOutcome::Closed { first_fin: Side::Server, .. } => s.push_str("closed (server first)"),
             TcpOutcome::Closing { first_fin } => {
@@ -105,7 +108,16 @@ fn outcome_into(s: &mut String, r: &FlowRecord) {
             TcpOutcome::Unreachable { v6, icmp_type, code } => {
                 let _ = write!(s, "unreachable, {} ({})", icmp_words(v6, icmp_type, code), o.errno().unwrap_or("-"));
             }
+            TcpOutcome::HalfOpen if r.states.is_some_and(|(c, _)| c == TcpState::Established) => {
+                s.push_str("half-open (final ACK lost)")
+            }
             TcpOutcome::HalfOpen => s.push_str("half-open (no final ACK)"),
+            TcpOutcome::LoneReset { by } => {
+                let _ = write!(s, "reset by {by} (no handshake seen)");
+            }
+            TcpOutcome::OneSided { seen } => {
+                let _ = write!(s, "one-sided ({seen}'s packets only)");
+            }
             TcpOutcome::Established => s.push_str("established"),
             TcpOutcome::MidStream => s.push_str("mid-stream"),
         },
@@ -124,7 +136,12 @@ fn outcome_into(s: &mut String, r: &FlowRecord) {
             }
         },
     }
-    if r.mid_stream && !matches!(r.outcome, FlowOutcome::Tcp(TcpOutcome::MidStream)) {
+    if r.mid_stream
+        && !matches!(
+            r.outcome,
+            FlowOutcome::Tcp(TcpOutcome::MidStream | TcpOutcome::LoneReset { .. } | TcpOutcome::OneSided { .. })
+        )
+    {
         s.push_str(", mid-stream");
     }
     if r.port_reuse {
@@ -141,6 +158,11 @@ fn outcome_into(s: &mut String, r: &FlowRecord) {
 fn legend(r: &FlowRecord) -> (&'static str, &'static str) {
     match r.outcome {
         FlowOutcome::Tcp(o) => match o {
+            TcpOutcome::Closed { simultaneous: true, .. } => (
+                "closed (simultaneous)",
+                "both sides sent FIN at the same time (their FINs crossed), so both hold TIME_WAIT for 60 s \
+                 (RFC 9293 §3.6: each goes FIN_WAIT_1 → CLOSING → TIME_WAIT).",
+            ),
             TcpOutcome::Closed { first_fin: Side::Client, .. } => (
                 "closed (client first)",
                 "the client sent the first FIN, so the client holds TIME_WAIT for 60 s (fixed in Linux: TCP_TIMEWAIT_LEN; RFC 9293 says 2×MSL) and \
@@ -175,9 +197,11 @@ fn legend(r: &FlowRecord) -> (&'static str, &'static str) {
             ),
             TcpOutcome::NoAnswer { .. } => (
                 "no answer",
-                "the SYN was retried (Linux waits 1 s, 2 s, 4 s … between tries; 6 retries give up after about \
-                 127 s) and nothing came back: connect() fails with ETIMEDOUT (\"Connection timed out\"). The host \
-                 is down or, more often, a firewall drops the packets (filtered).",
+                "the SYN was retried and nothing came back: connect() fails with ETIMEDOUT (\"Connection timed \
+                 out\"). Current Linux (6.5 and later, net.ipv4.tcp_syn_linear_timeouts = 4) resends the SYN every \
+                 second at first, five times, then doubles the wait (2 s, 4 s, 8 s …), and gives up after about two \
+                 minutes with the default 6 retries; older kernels double from the start (1 s, 2 s, 4 s …). The \
+                 host is down or, more often, a firewall drops the packets (filtered).",
             ),
             TcpOutcome::Unreachable { .. } => (
                 "unreachable",
@@ -185,10 +209,29 @@ fn legend(r: &FlowRecord) -> (&'static str, &'static str) {
                  reached; connect() fails with the errno shown (EHOSTUNREACH \"No route to host\", ENETUNREACH, or \
                  ECONNREFUSED for port unreachable).",
             ),
+            TcpOutcome::HalfOpen if r.states.is_some_and(|(c, _)| c == TcpState::Established) => (
+                "half-open (final ACK lost)",
+                "the client acknowledged the SYN,ACK, so it is ESTABLISHED, but the server sent its SYN,ACK again: \
+                 the final ACK never reached it, and the server is still in SYN_RCVD (it retries the SYN,ACK, \
+                 net.ipv4.tcp_synack_retries = 5 times, then drops the attempt; the client learns of it only \
+                 when it sends and gets a RST).",
+            ),
             TcpOutcome::HalfOpen => (
                 "half-open",
                 "the server answered SYN,ACK but the client's final ACK never came (a SYN flood, a client that gave \
                  up, or a capture that missed it).",
+            ),
+            TcpOutcome::LoneReset { .. } => (
+                "reset (no handshake seen)",
+                "only a RST was captured, with no handshake and no data: it may have refused a SYN the capture \
+                 missed (the client's connect() then failed with ECONNREFUSED) or ended a connection whose start \
+                 was not captured (ECONNRESET); the capture cannot tell which.",
+            ),
+            TcpOutcome::OneSided { .. } => (
+                "one-sided",
+                "only one direction of the connection was captured, yet that side acknowledged packets from the \
+                 other, so the other side did answer: the capture point sees one way only (an asymmetric route, a \
+                 tap or SPAN port on one direction). Nothing can be said about failures.",
             ),
             TcpOutcome::Established => {
                 ("established", "the handshake completed and the connection was still open when the capture ended.")
@@ -371,6 +414,8 @@ pub fn write_text<W: Write + ?Sized>(w: &mut W, rep: &FlowReport, o: &FlowsOptio
         }
     }
 
+    analysis_section(w, rep)?;
+
     if !rep.detections.is_empty() {
         writeln!(w, "\nDetected:")?;
         let mut per_kind: Vec<(&str, usize)> = Vec::new();
@@ -419,10 +464,261 @@ pub fn write_text<W: Write + ?Sized>(w: &mut W, rep: &FlowReport, o: &FlowsOptio
     if c.untracked > 0 {
         write!(w, " {} packets could not be tracked (TCP header cut before the flags).", c.untracked)?;
     }
+    if c.tombs_dropped > 0 {
+        write!(
+            w,
+            " {} finished connections were forgotten before their TIME_WAIT ended (at most {} are remembered): \
+             port reuse on those 4-tuples may have gone unnoticed.",
+            c.tombs_dropped, c.max_flows
+        )?;
+    }
     if c.scan_pairs_dropped > 0 {
         write!(w, " The scan detector stopped following {} source/target pairs (its own cap).", c.scan_pairs_dropped)?;
     }
     writeln!(w)
+}
+
+/// The connection table followed by, for each TCP connection, Zeek's `conn_state` and
+/// `history`, the RTT samples and the Community ID, with what the codes and letters mean
+/// (`--flows -v`).
+pub fn write_text_detailed<W: Write + ?Sized>(w: &mut W, rep: &FlowReport, o: &FlowsOptions) -> io::Result<()> {
+    write_text(w, rep, o)?;
+    zeek_section(w, rep)
+}
+
+/// What Zeek's `conn_state` codes mean.
+pub const fn zeek_state_words(z: ZeekState) -> &'static str {
+    match z {
+        ZeekState::S0 => "connection attempt seen, no reply",
+        ZeekState::S1 => "established, not terminated",
+        ZeekState::SF => "normal establishment and termination",
+        ZeekState::Rej => "connection attempt rejected",
+        ZeekState::S2 => "established, the originator (client) closed; no reply from the responder",
+        ZeekState::S3 => "established, the responder (server) closed; no reply from the originator",
+        ZeekState::Rsto => "established, the originator (client) aborted with a RST",
+        ZeekState::Rstr => "established, the responder (server) sent a RST",
+        ZeekState::Rstos0 => "the originator sent a SYN then a RST; no SYN,ACK seen",
+        ZeekState::Rstrh => "the responder sent a SYN,ACK then a RST; no SYN from the originator seen",
+        ZeekState::Sh => "the originator sent a SYN then a FIN; no SYN,ACK seen (half open)",
+        ZeekState::Shr => "the responder sent a SYN,ACK then a FIN; no SYN from the originator seen",
+        ZeekState::Oth => "no SYN seen, only mid-stream traffic",
+    }
+}
+
+/// What one history letter means (upper case: the client, Zeek's originator).
+fn history_letter_words(c: u8) -> &'static str {
+    match c.to_ascii_uppercase() {
+        b'S' => "SYN",
+        b'H' => "SYN,ACK",
+        b'A' => "pure ACK",
+        b'D' => "data",
+        b'F' => "FIN",
+        b'R' => "RST",
+        b'T' => "retransmitted data (again: ×10, ×100 …)",
+        b'W' => "zero window (again: ×10, ×100 …)",
+        b'G' => "a gap: data the capture missed (again: ×10, ×100 …)",
+        b'Q' => "SYN with FIN or RST",
+        b'I' => "inconsistent flags",
+        _ => "?",
+    }
+}
+
+/// The history string with each letter spelled out: `S client SYN, h server SYN,ACK, …`.
+pub fn history_words(h: &[u8]) -> String {
+    let mut out = String::new();
+    for (i, &c) in h.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push(char::from(c));
+        out.push_str(if c.is_ascii_uppercase() { " client " } else { " server " });
+        out.push_str(history_letter_words(c));
+    }
+    out
+}
+
+/// The Community ID of a flow record.
+pub fn flow_community_id(r: &FlowRecord) -> Option<String> {
+    let proto = match r.proto {
+        FlowProto::Tcp => 6,
+        FlowProto::Udp => 17,
+    };
+    let mut out = [0u8; 30];
+    community_id(r.client.0, r.server.0, proto, Ports::Ports(r.client.1, r.server.1), 0, &mut out).map(str::to_string)
+}
+
+fn rtt_text(r: &FlowRecord) -> Option<String> {
+    let t = &r.rtt;
+    let mean = t.mean_nanos()?;
+    Some(format!(
+        "rtt min/avg/max {}/{}/{} ({} sample{})",
+        duration_text(t.min_nanos),
+        duration_text(mean),
+        duration_text(t.max_nanos),
+        t.samples,
+        plural(u64::from(t.samples))
+    ))
+}
+
+fn zeek_section<W: Write + ?Sized>(w: &mut W, rep: &FlowReport) -> io::Result<()> {
+    let tcp: Vec<&FlowRecord> = rep.flows.iter().filter(|r| r.zeek_state.is_some()).collect();
+    if tcp.is_empty() {
+        return Ok(());
+    }
+    writeln!(w, "\nZeek's view of each TCP connection (conn_state, history), RTT samples and Community ID:")?;
+    let mut states: Vec<ZeekState> = Vec::new();
+    let mut letters: Vec<u8> = Vec::new();
+    for r in &tcp {
+        let z = r.zeek_state.unwrap_or(ZeekState::Oth);
+        if !states.contains(&z) {
+            states.push(z);
+        }
+        for c in &r.history {
+            let up = c.to_ascii_uppercase();
+            if !letters.contains(&up) {
+                letters.push(up);
+            }
+        }
+        write!(w, "  {} → {}  {}  {}", sock(r.client), sock(r.server), z.as_str(), String::from_utf8_lossy(&r.history))?;
+        if let Some(t) = rtt_text(r) {
+            write!(w, "  {t}")?;
+        }
+        if let Some(id) = flow_community_id(r) {
+            write!(w, "  {id}")?;
+        }
+        writeln!(w)?;
+    }
+    writeln!(w, "  conn_state:")?;
+    for z in states {
+        writeln!(w, "    {}: {}", z.as_str(), zeek_state_words(z))?;
+    }
+    write!(w, "  history (upper case: the client sent it, lower case: the server):")?;
+    for (i, c) in letters.iter().enumerate() {
+        write!(w, "{} {} {}", if i > 0 { ";" } else { "" }, char::from(*c), history_letter_words(*c))?;
+    }
+    writeln!(w)
+}
+
+/// One direction's verdict counts in words (`68 segments retransmitted by the server, 3.4 % …`),
+/// or nothing when there is nothing to say. `syn_retries` are the client's SYNs sent again
+/// (listed with the detections, so not here).
+fn direction_words(c: &AnalysisCounts, sender: Side, syn_retries: u64) -> Vec<String> {
+    let peer = sender.peer();
+    let mut out = Vec::new();
+    let n = |bit: u16| c.get(bit);
+    let spurious = n(Analysis::SPURIOUS_RETRANSMISSION);
+    // Data segments sent again (plain and fast; spurious ones are told apart below).
+    let data = c.retransmitted_segments.saturating_sub(u64::from(spurious));
+    if data > 0 {
+        let pct = data as f64 * 100.0 / c.data_segments.max(1) as f64;
+        let mut t = format!(
+            "{data} segment{} retransmitted by the {sender}, {pct:.1} % of its {} data segments",
+            plural(data),
+            c.data_segments
+        );
+        if n(Analysis::FAST_RETRANSMISSION) > 0 {
+            let _ = write!(t, " ({} fast, after duplicate ACKs)", n(Analysis::FAST_RETRANSMISSION));
+        }
+        t.push_str(" — packet loss on the path");
+        out.push(t);
+    }
+    // SYN,ACK or FIN sent again (no payload): its acknowledgment was lost or late.
+    let control = c.retransmissions().saturating_sub(c.retransmitted_segments).saturating_sub(syn_retries);
+    if control > 0 {
+        out.push(format!(
+            "{control} SYN,ACK or FIN segment{} sent again by the {sender}: the {peer}'s acknowledgment was lost or late",
+            plural(control)
+        ));
+    }
+    if spurious > 0 {
+        out.push(format!(
+            "{spurious} spurious retransmission{} by the {sender}: the {peer} had already acknowledged that data (its \
+             ACKs were lost or late, or the {sender}'s timer is too short)",
+            plural(u64::from(spurious))
+        ));
+    }
+    let dup = n(Analysis::DUPLICATE_ACK);
+    if dup > 0 {
+        out.push(format!(
+            "{dup} duplicate ACK{} from the {sender}: it was missing data from the {peer} and asked again",
+            plural(u64::from(dup))
+        ));
+    }
+    let ooo = n(Analysis::OUT_OF_ORDER);
+    if ooo > 0 {
+        out.push(format!(
+            "{ooo} segment{} from the {sender} out of order (reordered on the way, or resent within one round trip)",
+            plural(u64::from(ooo))
+        ));
+    }
+    let lost = n(Analysis::LOST_SEGMENT);
+    let unseen = n(Analysis::ACK_LOST_SEGMENT);
+    if lost > 0 || unseen > 0 {
+        out.push(format!(
+            "{lost} gap{} in the {sender}'s data and {unseen} ACK{} of unseen data: the capture missed packets (not \
+             necessarily the network)",
+            plural(u64::from(lost)),
+            plural(u64::from(unseen))
+        ));
+    }
+    let zw = n(Analysis::ZERO_WINDOW);
+    if zw > 0 {
+        out.push(format!(
+            "{zw} zero-window advertisement{} by the {sender}: its program read too slowly and its receive buffer \
+             filled ({} probe{} by the {peer})",
+            plural(u64::from(zw)),
+            n(Analysis::ZERO_WINDOW_PROBE),
+            plural(u64::from(n(Analysis::ZERO_WINDOW_PROBE)))
+        ));
+    }
+    let full = n(Analysis::WINDOW_FULL);
+    if full > 0 {
+        out.push(format!(
+            "the {sender} filled the {peer}'s window {full} time{}: the receiver, not the network, set the pace",
+            plural(u64::from(full))
+        ));
+    }
+    let ka = n(Analysis::KEEP_ALIVE);
+    if ka > 0 {
+        out.push(format!("{ka} keep-alive{} from the {sender} on an idle connection", plural(u64::from(ka))));
+    }
+    out
+}
+
+/// For each TCP connection with sequence-analysis verdicts: what they were and what they mean.
+fn analysis_section<W: Write + ?Sized>(w: &mut W, rep: &FlowReport) -> io::Result<()> {
+    let mut listed = 0usize;
+    let mut more = 0usize;
+    for r in &rep.flows {
+        let mut parts = Vec::new();
+        if let Some(a) = r.analysis.as_deref() {
+            parts = direction_words(&a[0], Side::Client, u64::from(r.syn_retries));
+            parts.extend(direction_words(&a[1], Side::Server, 0));
+        }
+        if r.rst_ignored > 0 {
+            parts.push(format!(
+                "{} RST{} ignored: outside the receiver's window (RFC 5961), so the connection went on",
+                r.rst_ignored,
+                plural(u64::from(r.rst_ignored))
+            ));
+        }
+        if parts.is_empty() {
+            continue;
+        }
+        if listed == 0 {
+            writeln!(w, "\nTCP analysis (tshark's tcp.analysis names, per connection):")?;
+        }
+        if listed >= LIST_CAP {
+            more += 1;
+            continue;
+        }
+        listed += 1;
+        writeln!(w, "  {} → {}: {}", sock(r.client), sock(r.server), parts.join("; "))?;
+    }
+    if more > 0 {
+        writeln!(w, "  … {more} more connections with verdicts (see --json)")?;
+    }
+    Ok(())
 }
 
 fn detection_text<W: Write + ?Sized>(w: &mut W, d: &Detection) -> io::Result<()> {
@@ -504,12 +800,15 @@ pub fn write_json_flow<W: Write + ?Sized>(w: &mut W, r: &FlowRecord, o: &FlowsOp
     let ty = if r.client.0.is_ipv4() { "ipv4" } else { "ipv6" };
     write!(
         w,
-        "{{\"type\":\"flow\",\"id\":{},\"network\":{{\"type\":\"{ty}\",\"transport\":\"{}\",\"packets\":{},\"bytes\":{}}}",
+        "{{\"type\":\"flow\",\"id\":{},\"network\":{{\"type\":\"{ty}\",\"transport\":\"{}\",\"packets\":{},\"bytes\":{}",
         r.id,
         r.proto.as_str(),
         r.total_packets(),
         r.total_bytes()
     )?;
+    w.write_all(b",\"community_id\":")?;
+    opt_str(w, flow_community_id(r).as_deref())?;
+    w.write_all(b"}")?;
     w.write_all(b",\"source\":")?;
     json_endpoint(w, r.client, r.packets[0], r.bytes[0], r.payload[0], svc(r.client.1))?;
     w.write_all(b",\"destination\":")?;
@@ -533,10 +832,11 @@ pub fn write_json_flow<W: Write + ?Sized>(w: &mut W, r: &FlowRecord, o: &FlowsOp
             FlowOutcome::Tcp(TcpOutcome::Closed { first_fin, .. } | TcpOutcome::Closing { first_fin }) => {
                 (Some(first_fin.as_str()), None)
             }
-            FlowOutcome::Tcp(TcpOutcome::Reset { by }) => (None, Some(by.as_str())),
+            FlowOutcome::Tcp(TcpOutcome::Reset { by } | TcpOutcome::LoneReset { by }) => (None, Some(by.as_str())),
             _ => (None, None),
         };
         let time_wait = match r.outcome {
+            FlowOutcome::Tcp(TcpOutcome::Closed { simultaneous: true, .. }) => Some("both"),
             FlowOutcome::Tcp(TcpOutcome::Closed { first_fin, .. }) => Some(first_fin.as_str()),
             _ => None,
         };
@@ -562,10 +862,51 @@ pub fn write_json_flow<W: Write + ?Sized>(w: &mut W, r: &FlowRecord, o: &FlowsOp
             f::uint(w, *g)?;
         }
         write!(w, "],\"port_reuse\":{},\"simultaneous_open\":{}", r.port_reuse, r.simultaneous_open)?;
+        json_tcp_analysis(w, r)?;
     } else {
         write!(w, ",\"udp_pairs\":{}", r.udp_pairs)?;
     }
     writeln!(w, ",\"icmp_errors\":{},\"tracking_end\":\"{}\"}}}}", r.icmp_errors, r.end.as_str())
+}
+
+/// The TCP flow record's analysis fields: Zeek's state and history with their meaning, the
+/// RTT samples, the verdict counts per direction, ignored RSTs, one-sidedness.
+fn json_tcp_analysis<W: Write + ?Sized>(w: &mut W, r: &FlowRecord) -> io::Result<()> {
+    w.write_all(b",\"conn_state\":")?;
+    opt_str(w, r.zeek_state.map(ZeekState::as_str))?;
+    w.write_all(b",\"conn_state_meaning\":")?;
+    opt_str(w, r.zeek_state.map(zeek_state_words))?;
+    w.write_all(b",\"history\":")?;
+    json_string(w, &String::from_utf8_lossy(&r.history))?;
+    w.write_all(b",\"history_meaning\":")?;
+    json_string(w, &history_words(&r.history))?;
+    w.write_all(b",\"rtt_samples\":")?;
+    match r.rtt.mean_nanos() {
+        Some(mean) => write!(
+            w,
+            "{{\"count\":{},\"min_ns\":{},\"avg_ns\":{mean},\"max_ns\":{}}}",
+            r.rtt.samples, r.rtt.min_nanos, r.rtt.max_nanos
+        )?,
+        None => w.write_all(b"null")?,
+    }
+    w.write_all(b",\"analysis\":{")?;
+    let empty = AnalysisCounts::default();
+    for (i, (key, c)) in [("client", 0usize), ("server", 1)].into_iter().enumerate() {
+        let counts = r.analysis.as_deref().and_then(|a| a.get(c)).unwrap_or(&empty);
+        write!(
+            w,
+            "{}\"{key}\":{{\"data_segments\":{},\"retransmitted_segments\":{},\"retransmitted_bytes\":{}",
+            if i > 0 { "," } else { "" },
+            counts.data_segments,
+            counts.retransmitted_segments,
+            counts.retransmitted_bytes
+        )?;
+        for ((_, name), n) in Analysis::NAMES.iter().zip(counts.counts) {
+            write!(w, ",\"{name}\":{n}")?;
+        }
+        w.write_all(b"}")?;
+    }
+    write!(w, "}},\"rst_ignored\":{},\"one_sided\":{}", r.rst_ignored, r.one_sided)
 }
 
 /// Writes one `{"type":"detection"}` record.
@@ -630,7 +971,7 @@ pub fn write_json<W: Write + ?Sized>(w: &mut W, rep: &FlowReport, o: &FlowsOptio
         w,
         "{{\"type\":\"flow_summary\",\"flows\":{},\"tcp_connections\":{},\"udp_flows\":{},\"peak_flows\":{},\
          \"max_flows\":{},\"idle_timeout_secs\":{},\"evicted\":{},\"evicted_open\":{},\"expired\":{},\
-         \"untracked_packets\":{},\"omitted\":{{\"flows\":{},\"packets\":{},\"bytes\":{}}},\"detections\":{},\
+         \"untracked_packets\":{},\"tombs_dropped\":{},\"omitted\":{{\"flows\":{},\"packets\":{},\"bytes\":{}}},\"detections\":{},\
          \"detections_omitted\":{}}}",
         rep.flows.len(),
         c.tcp_connections,
@@ -642,6 +983,7 @@ pub fn write_json<W: Write + ?Sized>(w: &mut W, rep: &FlowReport, o: &FlowsOptio
         c.evicted_open,
         c.expired,
         c.untracked,
+        c.tombs_dropped,
         rep.omitted.flows,
         rep.omitted.packets,
         rep.omitted.bytes,
@@ -680,13 +1022,19 @@ mod tests {
             udp_pairs: 0,
             icmp_errors: 0,
             end: FlowEnd::EndOfInput,
+            analysis: None,
+            rtt: Default::default(),
+            rst_ignored: 0,
+            zeek_state: Some(ZeekState::SF),
+            history: Default::default(),
+            one_sided: false,
         }
     }
 
     #[test]
     fn table_row_and_explanation() {
         let rep = FlowReport {
-            flows: vec![rec(FlowOutcome::Tcp(TcpOutcome::Closed { first_fin: Side::Client, way: 4 }))],
+            flows: vec![rec(FlowOutcome::Tcp(TcpOutcome::Closed { first_fin: Side::Client, way: 4, simultaneous: false }))],
             omitted: Omitted::default(),
             detections: vec![],
             detections_omitted: 0,
@@ -711,7 +1059,7 @@ mod tests {
         let mut v = Vec::new();
         write_json_flow(&mut v, &r, &FlowsOptions::default()).unwrap();
         let s = String::from_utf8(v).unwrap();
-        assert!(s.starts_with("{\"type\":\"flow\",\"id\":1,\"network\":{\"type\":\"ipv4\",\"transport\":\"tcp\",\"packets\":10,\"bytes\":3100}"), "{s}");
+        assert!(s.starts_with("{\"type\":\"flow\",\"id\":1,\"network\":{\"type\":\"ipv4\",\"transport\":\"tcp\",\"packets\":10,\"bytes\":3100,\"community_id\":\"1:"), "{s}");
         assert!(s.contains("\"source\":{\"ip\":\"192.168.1.10\",\"port\":52341,\"port_class\":\"dynamic\""), "{s}");
         assert!(s.contains("\"destination\":{\"ip\":\"142.250.185.78\",\"port\":443,\"port_class\":\"well-known\",\"service\":\"https\""), "{s}");
         assert!(s.contains("\"outcome\":\"refused\""), "{s}");

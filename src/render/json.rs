@@ -7,13 +7,17 @@
 //! `service`, and a `tcp` or `udp` object. Numbers are JSON numbers; no key appears twice.
 //! The writer is hand-rolled over `io::Write`: no intermediate tree, no allocation per packet.
 
+use std::hash::{Hash, Hasher};
 use std::io::{self, Write};
 use std::net::IpAddr;
+
+use rustc_hash::FxHasher;
 
 use super::fmt as f;
 use super::line::icmp_name;
 use super::time::SecondCache;
 use super::words;
+use crate::model::community_id::{Ports, community_id};
 use crate::model::flow::PacketNote;
 use crate::model::{IcmpInfo, Link, Net, Packet, TcpInfo, Transport, UdpInfo, tcp_flags};
 use crate::services::{self, PortClass, Proto};
@@ -115,10 +119,71 @@ fn ip_protocol_keyword(p: u8) -> Option<&'static str> {
     })
 }
 
-/// The JSON Lines view; keeps the text of the current second between packets.
+/// What a packet's Community ID is computed from: addresses, IP protocol, ports (or ICMP
+/// type and code). `None` without IP addresses, and for fragments after the first (their
+/// ports are in another packet).
+pub fn flow_tuple(pkt: &Packet<'_>) -> Option<(IpAddr, IpAddr, u8, Ports)> {
+    let (s, d) = pkt.net.addrs()?;
+    let proto = pkt.net.protocol()?;
+    let ports = match &pkt.transport {
+        Transport::Tcp(t) => Ports::Ports(t.src_port, t.dst_port),
+        Transport::Udp(u) => Ports::Ports(u.src_port, u.dst_port),
+        Transport::Icmp(i) => Ports::Icmp { v6: i.v6, icmp_type: i.icmp_type, code: i.code },
+        Transport::Fragment { .. } | Transport::None => return None,
+        // SCTP (and UDP-Lite, DCCP) keep their ports in the first four bytes, as TCP and UDP.
+        Transport::Other { protocol: 132 | 136 | 33 } => {
+            let at = pkt.transport_offset as usize;
+            let b = pkt.data.get(at..at.checked_add(4)?)?;
+            match b {
+                [a, b2, c, d2] => Ports::Ports(u16::from_be_bytes([*a, *b2]), u16::from_be_bytes([*c, *d2])),
+                _ => return None,
+            }
+        }
+        Transport::Other { .. } => Ports::None,
+    };
+    Some((s, d, proto, ports))
+}
+
+type CidKey = (IpAddr, IpAddr, u8, Ports);
+
+/// Community IDs of recently seen tuples: a direct-mapped cache, so that the packets of one
+/// flow hash the tuple with SHA-1 once rather than every time.
+#[derive(Debug)]
+struct CidCache {
+    slots: Vec<Option<(CidKey, [u8; 30])>>,
+}
+
+impl Default for CidCache {
+    fn default() -> Self {
+        CidCache { slots: vec![None; 256] }
+    }
+}
+
+impl CidCache {
+    /// The ID of `key`, computed on a miss.
+    fn get(&mut self, key: CidKey) -> Option<[u8; 30]> {
+        let mut h = FxHasher::default();
+        key.hash(&mut h);
+        let i = (h.finish() as usize) % self.slots.len().max(1);
+        let slot = self.slots.get_mut(i)?;
+        if let Some((k, id)) = slot {
+            if *k == key {
+                return Some(*id);
+            }
+        }
+        let mut out = [0u8; 30];
+        community_id(key.0, key.1, key.2, key.3, 0, &mut out)?;
+        *slot = Some((key, out));
+        Some(out)
+    }
+}
+
+/// The JSON Lines view; keeps the text of the current second between packets, and recent
+/// Community IDs.
 #[derive(Debug, Default)]
 pub struct JsonView {
     second: SecondCache,
+    cid: CidCache,
 }
 
 impl JsonView {
@@ -129,16 +194,22 @@ impl JsonView {
 
     /// Writes one `"type": "packet"` record.
     pub fn packet<W: Write + ?Sized>(&mut self, w: &mut W, pkt: &Packet<'_>, note: &PacketNote) -> io::Result<()> {
-        packet_with(w, pkt, note, &mut self.second)
+        packet_with(w, pkt, note, &mut self.second, &mut self.cid)
     }
 }
 
 /// Writes one `"type": "packet"` record (stand-alone; the view reuses its second cache).
 pub fn packet<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>, note: &PacketNote) -> io::Result<()> {
-    packet_with(w, pkt, note, &mut SecondCache::default())
+    packet_with(w, pkt, note, &mut SecondCache::default(), &mut CidCache::default())
 }
 
-fn packet_with<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>, note: &PacketNote, second: &mut SecondCache) -> io::Result<()> {
+fn packet_with<W: Write + ?Sized>(
+    w: &mut W,
+    pkt: &Packet<'_>,
+    note: &PacketNote,
+    second: &mut SecondCache,
+    cid: &mut CidCache,
+) -> io::Result<()> {
     w.write_all(b"{\"type\":\"packet\",\"frame\":")?;
     f::uint(w, pkt.frame)?;
     w.write_all(b",\"ts\":\"")?;
@@ -152,7 +223,7 @@ fn packet_with<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>, note: &PacketNote
         f::uint(w, pkt.interface)?;
     }
     link(w, pkt)?;
-    network(w, pkt)?;
+    network(w, pkt, cid)?;
     match (&pkt.transport, pkt.net.addrs()) {
         (Transport::Tcp(t), Some((s, d))) => {
             endpoints(w, pkt, s, d, Some((t.src_port, t.dst_port)), Proto::Tcp)?;
@@ -235,7 +306,7 @@ fn link<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>) -> io::Result<()> {
     w.write_all(b"}")
 }
 
-fn network<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>) -> io::Result<()> {
+fn network<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>, cid: &mut CidCache) -> io::Result<()> {
     let ty = match pkt.net {
         Net::Ipv4(_) => Some("ipv4"),
         Net::Ipv6(_) => Some("ipv6"),
@@ -260,6 +331,11 @@ fn network<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>) -> io::Result<()> {
     if let Some(v) = pkt.link.vlans().first() {
         num(w, ",\"vlan\":{\"id\":", *v)?;
         w.write_all(b"}")?;
+    }
+    if let Some(id) = flow_tuple(pkt).and_then(|k| cid.get(k)) {
+        w.write_all(b",\"community_id\":\"")?;
+        w.write_all(&id)?;
+        w.write_all(b"\"")?;
     }
     w.write_all(b"}")
 }
@@ -336,6 +412,19 @@ fn tcp<W: Write + ?Sized>(w: &mut W, t: &TcpInfo, note: &PacketNote) -> io::Resu
     opt_uint(w, note.rel_seq)?;
     w.write_all(b",\"rel_ack\":")?;
     opt_uint(w, note.rel_ack.filter(|_| t.has(tcp_flags::ACK)))?;
+    if !note.analysis.is_empty() {
+        w.write_all(b",\"analysis\":[")?;
+        for (i, name) in note.analysis.names().enumerate() {
+            w.write_all(if i > 0 { b",\"" } else { b"\"" })?;
+            w.write_all(name.as_bytes())?;
+            w.write_all(b"\"")?;
+        }
+        w.write_all(b"]")?;
+        if note.dup_ack > 0 {
+            w.write_all(b",\"duplicate_ack_num\":")?;
+            f::uint(w, note.dup_ack)?;
+        }
+    }
     let o = &t.options;
     if !o.list.is_empty() {
         w.write_all(b",\"options\":{")?;

@@ -18,19 +18,22 @@
 //! and at most `max_open` connections at once. UDP and other non-TCP packets are not drawn; a
 //! one-line note at the end counts them.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::net::IpAddr;
 
+use rustc_hash::FxHashMap;
+
 use super::PacketView;
 use super::fmt as f;
 use super::line::icmp_name;
-use super::words::{fmt_bytes, fmt_duration};
+use super::words::{fmt_analysis, fmt_bytes, fmt_duration};
 use crate::model::flow::{
-    ConnNote, PacketNote, RoleRule, TcpEvent, TcpOutcome, TcpState, is_ephemeral,
+    Analysis, ConnNote, PacketNote, RoleRule, Side, TcpEvent, TcpOutcome, TcpState, is_ephemeral,
 };
 use crate::model::{IcmpInfo, Packet, Timestamp, Transport, tcp_flags};
+use crate::recency::Recency;
 use crate::services::{self, Proto};
 
 /// Width of an arrow, heads and shafts included.
@@ -85,8 +88,12 @@ struct Step {
     event: Option<TcpEvent>,
     client_now: Option<TcpState>,
     server_now: Option<TcpState>,
-    /// The connection ended here: its outcome, packets and bytes.
-    end: Option<(TcpOutcome, u64, u64)>,
+    /// The connection ended here (its outcome and counts are the ladder's last note).
+    ended: bool,
+    /// tshark's verdicts on the segment, and the duplicate-ACK number.
+    analysis: (Analysis, u32),
+    /// An ICMP error about the connection (v6, type, code) instead of a segment.
+    icmp: Option<(bool, u8, u8)>,
 }
 
 #[derive(Debug)]
@@ -107,7 +114,9 @@ struct Ladder {
 #[derive(Debug)]
 pub struct LadderView {
     opts: LadderOptions,
-    open: HashMap<u64, Ladder>,
+    open: FxHashMap<u64, Ladder>,
+    /// The open ladders in last-seen order (eviction and idle sweeps without a scan).
+    order: Recency<u64, Timestamp>,
     clock: Timestamp,
     next_sweep: i64,
     printed: u64,
@@ -122,7 +131,8 @@ impl LadderView {
     pub fn new(opts: LadderOptions) -> LadderView {
         LadderView {
             opts: LadderOptions { max_open: opts.max_open.max(1), ..opts },
-            open: HashMap::new(),
+            open: FxHashMap::default(),
+            order: Recency::new(),
             clock: Timestamp { secs: i64::MIN, nanos: 0 },
             next_sweep: i64::MIN,
             printed: 0,
@@ -183,23 +193,11 @@ impl LadderView {
 
     fn step(&self, w: &mut dyn Write, s: &Step, offset: &str, width: usize, l: &Ladder) -> io::Result<()> {
         let mut label = String::new();
-        let _ = flags_text(&mut label, s.flags);
-        if s.len > 0 {
-            if let Some(seq) = s.seq {
-                let _ = write!(label, " {seq}:{}", seq.wrapping_add(s.len));
+        match s.icmp {
+            Some((v6, t, c)) => {
+                let _ = write!(label, "ICMP{} {}", if v6 { "v6" } else { "" }, icmp_words(v6, t, c));
             }
-            let _ = write!(label, " ({} B)", s.len);
-        } else {
-            if s.flags & (tcp_flags::SYN | tcp_flags::FIN | tcp_flags::RST) != 0 {
-                if let Some(seq) = s.seq {
-                    let _ = write!(label, " seq {seq}");
-                }
-            }
-            if s.flags & tcp_flags::ACK != 0 {
-                if let Some(ack) = s.ack {
-                    let _ = write!(label, " ack {ack}");
-                }
-            }
+            None => segment_label(&mut label, s),
         }
         let n = label.chars().count();
         let fill = ARROW.saturating_sub(3 + n).max(1);
@@ -209,7 +207,7 @@ impl LadderView {
         } else {
             write!(w, "◀──{label}{}", "─".repeat(fill))?;
         }
-        let text = annotation(s, l.server.1);
+        let text = annotation(s, l);
         if !text.is_empty() {
             write!(w, "   {text}")?;
         }
@@ -219,8 +217,16 @@ impl LadderView {
     fn sweep(&mut self, w: &mut dyn Write) -> io::Result<()> {
         let idle = i128::from(self.opts.idle_timeout_secs.max(1)) * 1_000_000_000;
         let now = self.clock;
-        let mut ids: Vec<u64> =
-            self.open.iter().filter(|(_, l)| now.nanos_since(l.last) >= idle).map(|(k, _)| *k).collect();
+        // `t < cutoff` ⇔ quiet for at least the timeout.
+        let cutoff = now.minus_nanos(idle - 1);
+        let mut ids = Vec::new();
+        loop {
+            let open = &self.open;
+            match self.order.pop_older_than(cutoff, |id| open.get(id).map(|l| l.last)) {
+                Some(id) => ids.push(id),
+                None => break,
+            }
+        }
         ids.sort_unstable();
         for id in ids {
             if let Some(l) = self.open.remove(&id) {
@@ -232,11 +238,34 @@ impl LadderView {
     }
 
     fn evict_oldest(&mut self, w: &mut dyn Write) -> io::Result<()> {
-        let oldest = self.open.iter().min_by_key(|(id, l)| (l.last, **id)).map(|(id, _)| *id);
+        let open = &self.open;
+        let oldest = self.order.pop_oldest(|id| open.get(id).map(|l| l.last));
         if let Some(l) = oldest.and_then(|id| self.open.remove(&id)) {
             self.print(w, &l, Some(Cut::TooMany))?;
         }
         Ok(())
+    }
+}
+
+/// The text on a segment's arrow: flags, then the bytes it carries or its seq/ack.
+fn segment_label(label: &mut String, s: &Step) {
+    let _ = flags_text(label, s.flags);
+    if s.len > 0 {
+        if let Some(seq) = s.seq {
+            let _ = write!(label, " {seq}:{}", seq.wrapping_add(s.len));
+        }
+        let _ = write!(label, " ({} B)", s.len);
+        return;
+    }
+    if s.flags & (tcp_flags::SYN | tcp_flags::FIN | tcp_flags::RST) != 0 {
+        if let Some(seq) = s.seq {
+            let _ = write!(label, " seq {seq}");
+        }
+    }
+    if s.flags & tcp_flags::ACK != 0 {
+        if let Some(ack) = s.ack {
+            let _ = write!(label, " ack {ack}");
+        }
     }
 }
 
@@ -269,19 +298,35 @@ fn icmp_words(v6: bool, icmp_type: u8, code: u8) -> String {
 }
 
 /// The text after a step's arrow.
-fn annotation(s: &Step, server_port: u16) -> String {
+fn annotation(s: &Step, l: &Ladder) -> String {
+    let server_port = l.server.1;
     let mut parts: Vec<String> = Vec::new();
     let mut states = true;
-    if let Some((outcome, packets, bytes)) = s.end {
+    if s.ended {
+        let (outcome, packets, bytes) = (l.note.outcome, l.note.packets, l.note.bytes);
         match outcome {
+            TcpOutcome::Closed { way, simultaneous: true, .. } => {
+                parts.push(format!("closed ({way}-way, simultaneous: both sides TIME_WAIT, {})", size(packets, bytes)))
+            }
             TcpOutcome::Closed { way, .. } => parts.push(format!("closed ({way}-way, {})", size(packets, bytes))),
             TcpOutcome::Reset { by } => {
                 states = false;
                 parts.push(format!("reset by {by} ({} sees ECONNRESET; {})", by.peer(), size(packets, bytes)));
             }
+            TcpOutcome::LoneReset { by } => {
+                states = false;
+                parts.push(format!(
+                    "reset by {by}, no handshake seen (the {} got ECONNREFUSED or ECONNRESET; the capture cannot tell)",
+                    by.peer()
+                ));
+            }
             TcpOutcome::Refused => {
                 states = false;
                 parts.push(format!("refused: nothing listens on port {server_port} (ECONNREFUSED)"));
+            }
+            TcpOutcome::Unreachable { .. } => {
+                states = false;
+                parts.push(format!("connect() fails with {}", outcome.errno().unwrap_or("an error")));
             }
             other => parts.push(other.word().to_string()),
         }
@@ -304,8 +349,17 @@ fn annotation(s: &Step, server_port: u16) -> String {
             }
             Some(TcpEvent::PortReuse) => parts.push("port reuse: the 4-tuple was still in TIME_WAIT".to_string()),
             Some(TcpEvent::SimultaneousOpen) => parts.push("simultaneous open".to_string()),
+            Some(TcpEvent::RstIgnored) => {
+                parts.push("RST ignored: outside the receiver's window (RFC 5961), the connection goes on".to_string())
+            }
             _ => {}
         }
+    }
+    // A SYN retry already says it is one.
+    if !s.analysis.0.is_empty() && !matches!(s.event, Some(TcpEvent::SynRetry { .. })) {
+        let mut t = String::new();
+        let _ = fmt_analysis(&mut t, s.analysis.0, s.analysis.1);
+        parts.push(t);
     }
     if states {
         let mut t = String::new();
@@ -333,12 +387,23 @@ fn open_summary(n: &ConnNote, server_port: u16) -> String {
             "no answer to {syns} SYN{}: connect() gives up with ETIMEDOUT; port {server_port} is probably filtered",
             if syns == 1 { "" } else { "s" }
         ),
+        TcpOutcome::HalfOpen if n.client_state == TcpState::Established => format!(
+            "half-open: the client acknowledged the SYN,ACK (ESTABLISHED) but the server sent it again, so the \
+             ACK never reached it (SYN_RCVD) ({size})"
+        ),
         TcpOutcome::HalfOpen => format!("half-open: the SYN,ACK was never acknowledged ({size})"),
         TcpOutcome::Established => format!("still established ({size})"),
         TcpOutcome::MidStream => format!("still open, capture started mid-stream ({size})"),
         TcpOutcome::Closing { first_fin } => {
             format!("closing: the {first_fin} sent FIN, the close did not finish ({size})")
         }
+        TcpOutcome::OneSided { seen } => format!(
+            "one-sided capture: only the {seen}'s packets were captured, though it acknowledged the {}'s ({size})",
+            match seen {
+                Side::Client => "server",
+                Side::Server => "client",
+            }
+        ),
         TcpOutcome::Unreachable { v6, icmp_type, code } => format!(
             "unreachable: ICMP{} {} ({})",
             if v6 { "v6" } else { "" },
@@ -351,13 +416,18 @@ fn open_summary(n: &ConnNote, server_port: u16) -> String {
 
 impl PacketView for LadderView {
     fn packet(&mut self, w: &mut dyn Write, pkt: &Packet<'_>, note: &PacketNote) -> io::Result<()> {
-        let (Some(c), Transport::Tcp(t), Some((src, dst))) = (note.conn, &pkt.transport, pkt.net.addrs()) else {
-            match pkt.transport {
-                Transport::Udp(_) => self.udp += 1,
-                Transport::Icmp(_) => self.icmp += 1,
-                _ => self.other += 1,
+        let (c, tcp) = match (note.conn, &pkt.transport, pkt.net.addrs()) {
+            (Some(c), Transport::Tcp(t), Some((src, dst))) => (c, Some((t, src, dst))),
+            // An ICMP error about a connection already drawn: its last step.
+            (Some(c), Transport::Icmp(_), _) if self.open.contains_key(&c.id) => (c, None),
+            _ => {
+                match pkt.transport {
+                    Transport::Udp(_) => self.udp += 1,
+                    Transport::Icmp(_) => self.icmp += 1,
+                    _ => self.other += 1,
+                }
+                return Ok(());
             }
-            return Ok(());
         };
         if pkt.ts > self.clock {
             self.clock = pkt.ts;
@@ -365,7 +435,7 @@ impl PacketView for LadderView {
                 self.sweep(w)?;
             }
         }
-        if !self.open.contains_key(&c.id) {
+        if let Some((t, src, dst)) = tcp.filter(|_| !self.open.contains_key(&c.id)) {
             if c.outcome.is_final() && !c.ended {
                 // A straggler after the end (an ACK after a RST, a repeated FIN): already drawn.
                 self.after_end += 1;
@@ -394,22 +464,38 @@ impl PacketView for LadderView {
                     note: c,
                 },
             );
+            self.order.push(c.id, pkt.ts);
+            if self.order.needs_rebuild(self.open.len()) {
+                self.order.rebuild(self.open.iter().map(|(id, l)| (*id, l.last)));
+            }
         }
         let opts = self.opts;
         let Some(l) = self.open.get_mut(&c.id) else { return Ok(()) };
-        let (seq, ack) = if opts.absolute_seq { (t.seq, t.ack) } else { (note.rel_seq, note.rel_ack) };
-        let step = Step {
+        let mut step = Step {
             ts: pkt.ts,
             from_client: c.from_client,
-            flags: t.flags.unwrap_or(0),
-            seq,
-            ack,
-            len: t.payload_len,
+            flags: 0,
+            seq: None,
+            ack: None,
+            len: 0,
             event: note.event,
             client_now: (c.client_state != l.states.0).then_some(c.client_state),
             server_now: (c.server_state != l.states.1).then_some(c.server_state),
-            end: c.ended.then_some((c.outcome, c.packets, c.bytes)),
+            ended: c.ended,
+            analysis: (note.analysis, u32::from(note.dup_ack)),
+            icmp: None,
         };
+        match (tcp, &pkt.transport) {
+            (Some((t, _, _)), _) => {
+                let (seq, ack) = if opts.absolute_seq { (t.seq, t.ack) } else { (note.rel_seq, note.rel_ack) };
+                step.flags = t.flags.unwrap_or(0);
+                step.seq = seq;
+                step.ack = ack;
+                step.len = t.payload_len;
+            }
+            (None, Transport::Icmp(i)) => step.icmp = Some((i.v6, i.icmp_type, i.code)),
+            _ => {}
+        }
         l.states = (c.client_state, c.server_state);
         l.note = c;
         if pkt.ts > l.last {
@@ -435,6 +521,7 @@ impl PacketView for LadderView {
     }
 
     fn finish(&mut self, w: &mut dyn Write) -> io::Result<()> {
+        self.order = Recency::new();
         let mut ids: Vec<u64> = self.open.keys().copied().collect();
         ids.sort_unstable();
         for id in ids {

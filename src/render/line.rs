@@ -16,7 +16,7 @@ use super::fmt as f;
 use super::hexdump;
 use super::time::Clock;
 use super::words;
-use crate::model::flow::PacketNote;
+use crate::model::flow::{PacketNote, TcpEvent};
 use crate::model::{
     IcmpInfo, Link, Net, Packet, TcpInfo, Transport, UdpInfo, ether_type_name, ip_protocol_name, tcp_flags,
 };
@@ -77,6 +77,14 @@ impl LineView {
                 }
                 None => write!(w, " · {}", words::EventText(ev))?,
             }
+        }
+        // A SYN retry already says it is one; the other verdicts follow the event.
+        let syn_retry = matches!(note.event, Some(TcpEvent::SynRetry { .. }));
+        if !note.analysis.is_empty() && !self.opts.quiet && !syn_retry {
+            let mut t = String::new();
+            let _ = words::fmt_analysis(&mut t, note.analysis, u32::from(note.dup_ack));
+            w.write_all(" · ".as_bytes())?;
+            w.write_all(t.as_bytes())?;
         }
         for warn in pkt.warnings.iter().filter(|w| !f::is_quiet(w)) {
             w.write_all(b" [")?;

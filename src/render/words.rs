@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::model::flow::TcpEvent;
+use crate::model::flow::{Analysis, TcpEvent};
 
 /// The text of the common events without formatting (they are printed on most TCP lines);
 /// `None` for the ones that carry a measured value.
@@ -19,6 +19,7 @@ pub fn event_static_text(ev: TcpEvent) -> Option<&'static str> {
         TcpEvent::Close { first: 4, last: 4 } => "close 4/4",
         TcpEvent::Reset => "reset",
         TcpEvent::Refused => "refused",
+        TcpEvent::RstIgnored => "RST ignored (out of window)",
         TcpEvent::Established { rtt_nanos: None } => "established",
         _ => return None,
     })
@@ -50,8 +51,49 @@ impl fmt::Display for EventText {
             TcpEvent::Close { first, .. } => write!(f, "close {first}/4"),
             TcpEvent::Reset => f.write_str("reset"),
             TcpEvent::Refused => f.write_str("refused"),
+            TcpEvent::RstIgnored => f.write_str("RST ignored (out of window)"),
         }
     }
+}
+
+/// tshark's sequence-analysis verdicts in the words the line view and the ladder print, in
+/// the order of [`Analysis::NAMES`] (tshark's `[TCP Retransmission]` … in lower case).
+pub const ANALYSIS_WORDS: [&str; 14] = [
+    "retransmission",
+    "fast retransmission",
+    "spurious retransmission",
+    "out-of-order",
+    "previous segment not captured",
+    "ACKed unseen segment",
+    "dup ACK",
+    "zero window",
+    "zero-window probe",
+    "zero-window probe ACK",
+    "window full",
+    "window update",
+    "keep-alive",
+    "keep-alive ACK",
+];
+
+/// Writes a segment's verdicts as people read them, joined by `, ` (`dup ACK #3`,
+/// `retransmission, window full`); nothing when there are none.
+pub fn fmt_analysis(f: &mut dyn fmt::Write, a: Analysis, dup_ack: u32) -> fmt::Result {
+    let mut first = true;
+    for (i, word) in ANALYSIS_WORDS.iter().enumerate() {
+        if a.0 & (1 << i) == 0 {
+            continue;
+        }
+        if !first {
+            f.write_str(", ")?;
+        }
+        first = false;
+        f.write_str(word)?;
+        if a.0 & (1 << i) == Analysis::DUPLICATE_ACK && dup_ack > 0 {
+            f.write_str(" #")?;
+            f.write_str(itoa::Buffer::new().format(dup_ack))?;
+        }
+    }
+    Ok(())
 }
 
 /// Writes a duration the way people read it: `41µs`, `1.52ms`, `2.003s`.
@@ -163,6 +205,20 @@ mod tests {
             };
             assert_eq!(event_static_text(e), Some(general.as_str()));
             assert_eq!(EventText(e).to_string(), general);
+        }
+    }
+
+    #[test]
+    fn analysis_words_follow_the_bit_order_of_the_names() {
+        let mut s = String::new();
+        fmt_analysis(&mut s, Analysis(Analysis::RETRANSMISSION | Analysis::WINDOW_FULL), 0).unwrap();
+        assert_eq!(s, "retransmission, window full");
+        s.clear();
+        fmt_analysis(&mut s, Analysis(Analysis::DUPLICATE_ACK), 3).unwrap();
+        assert_eq!(s, "dup ACK #3");
+        assert_eq!(ANALYSIS_WORDS.len(), Analysis::NAMES.len());
+        for (i, (bit, _)) in Analysis::NAMES.iter().enumerate() {
+            assert_eq!(*bit, 1 << i);
         }
     }
 
