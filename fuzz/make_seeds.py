@@ -67,6 +67,7 @@ def packets(b):
 
 
 def record(data, step=1):
+    data = data[:0xFFFF]  # the format's length field is 16 bits
     return struct.pack(">HB", len(data), step) + data
 
 

@@ -2,9 +2,12 @@
 # The README's second command: the whole test suite (lints first). Installs libpcap-dev, tshark and tcpdump
 # if missing (the differential tests compare portlens with them), then runs every test:
 # unit, integration, the differential test against tshark over fixtures/ and ../shared/pcaps
-# (skipped cleanly when ../shared is absent), the fuzz smoke test, and the live-capture tests on
-# loopback. Live capture needs root: as root everything runs; otherwise the live tests are run
-# through sudo when sudo is available, else they report that they were skipped.
+# (skipped cleanly when ../shared is absent), the fuzz targets' entry points over their seeds and
+# ../shared on stable (tests/fuzz_entry.rs), the live-capture tests on loopback, and last the
+# fuzzers themselves for a short fixed time when a nightly toolchain and cargo-fuzz are installed
+# (scripts/fuzz.sh; it says so when they are not). Live capture needs root: as root everything
+# runs; otherwise the live tests are run through sudo when sudo is available, else they report
+# that they were skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh --test
@@ -25,3 +28,5 @@ if [[ $(id -u) -ne 0 ]] && command -v sudo >/dev/null 2>&1 && [[ -z "${PORTLENS_
     sudo -E env "PATH=$PATH" "$t"
   done
 fi
+
+scripts/fuzz.sh
