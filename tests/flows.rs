@@ -429,3 +429,38 @@ fn stats_snapshot() {
         ]),
     );
 }
+
+#[test]
+fn flows_v_adds_zeek_state_history_rtt_and_community_id() {
+    // Without -v the table stays as it was.
+    let plain = ok(&["-r", &fixture("tcp-refused.pcap"), "--flows", "-q"]);
+    assert!(!plain.contains("conn_state"), "{plain}");
+
+    let out = ok(&["-r", &fixture("tcp-refused.pcap"), "--flows", "-q", "-v"]);
+    let id = json_lines(&ok(&["-r", &fixture("tcp-refused.pcap"), "--json", "-q"]))
+        .iter()
+        .find_map(|v| v["network"]["community_id"].as_str().map(str::to_string))
+        .expect("a community id in the packet records");
+    let row = out
+        .lines()
+        .find(|l| l.contains("127.0.0.1:40103 → 127.0.0.1:8083") && l.contains("REJ"))
+        .unwrap_or_else(|| panic!("no REJ row: {out}"));
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(cells.get(4), Some(&"Sr"), "history of a refused attempt: {row}");
+    assert_eq!(cells.last(), Some(&id.as_str()), "the flow's Community ID is its packets' one: {row}");
+    assert!(out.contains("REJ: connection attempt rejected"), "{out}");
+    assert!(out.contains("S SYN; R RST"), "{out}");
+
+    // Three ordinary connections: one row each, SF with the full history, RTT samples, and the
+    // state column aligned under its heading.
+    let out = ok(&["-r", &fixture("lesson.pcap"), "--flows", "-q", "-v"]);
+    let head = out.lines().find(|l| l.trim_start().starts_with("connection ")).expect("heading row");
+    let col = head.find("state").map(|b| head[..b].chars().count()).expect("state heading");
+    let rows: Vec<&str> = out.lines().filter(|l| l.contains(" → ") && l.contains("ShADadFf")).collect();
+    assert_eq!(rows.len(), 3, "{out}");
+    for r in rows {
+        assert_eq!(r.chars().skip(col).take(2).collect::<String>(), "SF", "state column aligned: {r}");
+        assert!(r.contains("(6)"), "six RTT samples (Karn's rule) in {r}");
+    }
+    assert!(out.contains("SF: normal establishment and termination"), "{out}");
+}

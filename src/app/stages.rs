@@ -363,7 +363,9 @@ pub fn reports<W: Write>(out: &mut W, s: &Settings, tracker: Option<&mut Tracker
         let res = if json {
             flows::write_json(out, &report, &o)
         } else {
-            out.write_all(gap.as_bytes()).and_then(|()| flows::write_text(out, &report, &o))
+            out.write_all(gap.as_bytes()).and_then(|()| {
+                if s.verbose > 0 { flows::write_text_detailed(out, &report, &o) } else { flows::write_text(out, &report, &o) }
+            })
         };
         res.map_err(AppError::Output)?;
     }

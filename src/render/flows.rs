@@ -550,14 +550,7 @@ pub fn flow_community_id(r: &FlowRecord) -> Option<String> {
 fn rtt_text(r: &FlowRecord) -> Option<String> {
     let t = &r.rtt;
     let mean = t.mean_nanos()?;
-    Some(format!(
-        "rtt min/avg/max {}/{}/{} ({} sample{})",
-        duration_text(t.min_nanos),
-        duration_text(mean),
-        duration_text(t.max_nanos),
-        t.samples,
-        plural(u64::from(t.samples))
-    ))
+    Some(format!("{}/{}/{} ({})", duration_text(t.min_nanos), duration_text(mean), duration_text(t.max_nanos), t.samples))
 }
 
 fn zeek_section<W: Write + ?Sized>(w: &mut W, rep: &FlowReport) -> io::Result<()> {
@@ -568,6 +561,8 @@ fn zeek_section<W: Write + ?Sized>(w: &mut W, rep: &FlowReport) -> io::Result<()
     writeln!(w, "\nZeek's view of each TCP connection (conn_state, history), RTT samples and Community ID:")?;
     let mut states: Vec<ZeekState> = Vec::new();
     let mut letters: Vec<u8> = Vec::new();
+    let head = ["connection", "state", "history", "rtt min/avg/max (samples)", "community id"];
+    let mut rows: Vec<[String; 5]> = Vec::with_capacity(tcp.len());
     for r in &tcp {
         let z = r.zeek_state.unwrap_or(ZeekState::Oth);
         if !states.contains(&z) {
@@ -579,12 +574,27 @@ fn zeek_section<W: Write + ?Sized>(w: &mut W, rep: &FlowReport) -> io::Result<()
                 letters.push(up);
             }
         }
-        write!(w, "  {} → {}  {}  {}", sock(r.client), sock(r.server), z.as_str(), String::from_utf8_lossy(&r.history))?;
-        if let Some(t) = rtt_text(r) {
-            write!(w, "  {t}")?;
+        rows.push([
+            format!("{} → {}", sock(r.client), sock(r.server)),
+            z.as_str().to_string(),
+            if r.history.is_empty() { "-".to_string() } else { String::from_utf8_lossy(&r.history).into_owned() },
+            rtt_text(r).unwrap_or_else(|| "-".to_string()),
+            flow_community_id(r).unwrap_or_else(|| "-".to_string()),
+        ]);
+    }
+    let mut wd = head.map(width);
+    for row in &rows {
+        for (w_, cell) in wd.iter_mut().zip(row) {
+            *w_ = (*w_).max(width(cell));
         }
-        if let Some(id) = flow_community_id(r) {
-            write!(w, "  {id}")?;
+    }
+    for row in std::iter::once(head.map(str::to_string)).chain(rows) {
+        w.write_all(b"  ")?;
+        for (i, (cell, &cw)) in row.iter().zip(&wd).enumerate() {
+            if i > 0 {
+                w.write_all(b"  ")?;
+            }
+            pad(w, cell, cw, false, i + 1 == row.len())?;
         }
         writeln!(w)?;
     }
