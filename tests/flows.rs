@@ -244,6 +244,7 @@ fn a_scan_of_200_closed_ports_is_reported_with_source_count_and_range() {
     assert_eq!(s["source"]["ip"], "127.0.0.1");
     assert_eq!(s["destination"]["ip"], "127.0.0.1");
     assert_eq!(s["ports"], 200);
+    assert_eq!(s["ports_at_least"], false, "an exact count");
     assert_eq!(s["port_range"], serde_json::json!([20000, 20199]));
     assert_eq!(s["refused"], 200);
     assert_eq!(s["open"], 0);

@@ -622,8 +622,10 @@ pub enum Detection {
         source: IpAddr,
         /// The probed host.
         target: IpAddr,
-        /// Distinct TCP ports probed.
+        /// Distinct TCP ports probed (a lower bound when `ports_at_least`).
         ports: u32,
+        /// The detector's port bitmaps were all in use: `ports` counts only the first ones.
+        ports_at_least: bool,
         /// Lowest port probed.
         lo: u16,
         /// Highest port probed.

@@ -733,7 +733,8 @@ fn analysis_section<W: Write + ?Sized>(w: &mut W, rep: &FlowReport) -> io::Resul
 
 fn detection_text<W: Write + ?Sized>(w: &mut W, d: &Detection) -> io::Result<()> {
     match d {
-        Detection::PortScan { source, target, ports, lo, hi, attempts, refused, open, unanswered, open_ports } => {
+        Detection::PortScan { source, target, ports, ports_at_least, lo, hi, attempts, refused, open, unanswered, open_ports } => {
+            let ports = if *ports_at_least { format!("at least {ports}") } else { ports.to_string() };
             write!(
                 w,
                 "  port scan: {source} probed {ports} ports of {target} ({lo}–{hi}) in {attempts} attempts: \
@@ -931,12 +932,12 @@ pub fn write_json_detection<W: Write + ?Sized>(w: &mut W, d: &Detection) -> io::
         }
     };
     match d {
-        Detection::PortScan { source, target, ports, lo, hi, attempts, refused, open, unanswered, open_ports } => {
+        Detection::PortScan { source, target, ports, ports_at_least, lo, hi, attempts, refused, open, unanswered, open_ports } => {
             ip_obj(w, "source", *source, None)?;
             ip_obj(w, "destination", *target, None)?;
             write!(
                 w,
-                ",\"ports\":{ports},\"port_range\":[{lo},{hi}],\"attempts\":{attempts},\"refused\":{refused},\
+                ",\"ports\":{ports},\"ports_at_least\":{ports_at_least},\"port_range\":[{lo},{hi}],\"attempts\":{attempts},\"refused\":{refused},\
                  \"unanswered\":{unanswered},\"open\":{open},\"open_ports\":["
             )?;
             for (i, p) in open_ports.iter().enumerate() {

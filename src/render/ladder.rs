@@ -15,7 +15,8 @@
 //! ACK of the close, RST, refusal); connections still open are printed when the input ends (or
 //! on Ctrl-C), or when they go idle or the view holds too many. Memory is bounded: at most
 //! `head_steps + tail_steps` steps are kept per connection (the middle is elided and counted),
-//! and at most `max_open` connections at once. UDP and other non-TCP packets are not drawn; a
+//! at most `max_steps` steps over all open connections (80 B each), and at most `max_open`
+//! connections at once; past either cap the least recently seen connection is printed early. UDP and other non-TCP packets are not drawn; a
 //! one-line note at the end counts them.
 
 use std::collections::VecDeque;
@@ -54,6 +55,8 @@ pub struct LadderOptions {
     pub head_steps: usize,
     /// Steps kept from the end of a connection.
     pub tail_steps: usize,
+    /// Most steps kept over all open connections (the memory cap: 80 B a step).
+    pub max_steps: usize,
 }
 
 impl Default for LadderOptions {
@@ -65,6 +68,7 @@ impl Default for LadderOptions {
             idle_timeout_secs: 300,
             head_steps: 40,
             tail_steps: 12,
+            max_steps: 1_000_000,
         }
     }
 }
@@ -75,6 +79,7 @@ enum Cut {
     EndOfInput,
     Idle,
     TooMany,
+    TooManySteps,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -120,6 +125,8 @@ pub struct LadderView {
     clock: Timestamp,
     next_sweep: i64,
     printed: u64,
+    /// Steps held by the open ladders.
+    steps: usize,
     udp: u64,
     icmp: u64,
     other: u64,
@@ -130,12 +137,17 @@ impl LadderView {
     /// A ladder view with these options.
     pub fn new(opts: LadderOptions) -> LadderView {
         LadderView {
-            opts: LadderOptions { max_open: opts.max_open.max(1), ..opts },
+            opts: LadderOptions {
+                max_open: opts.max_open.max(1),
+                max_steps: opts.max_steps.max(opts.head_steps.saturating_add(opts.tail_steps)).max(1),
+                ..opts
+            },
             open: FxHashMap::default(),
             order: Recency::new(),
             clock: Timestamp { secs: i64::MIN, nanos: 0 },
             next_sweep: i64::MIN,
             printed: 0,
+            steps: 0,
             udp: 0,
             icmp: 0,
             other: 0,
@@ -185,6 +197,9 @@ impl LadderView {
                 Cut::EndOfInput => "end of capture".to_string(),
                 Cut::Idle => format!("no packets for {} s, no longer drawn", self.opts.idle_timeout_secs),
                 Cut::TooMany => format!("more than {} open connections, no longer drawn", self.opts.max_open),
+                Cut::TooManySteps => {
+                    format!("more than {} steps held for open connections, no longer drawn", self.opts.max_steps)
+                }
             };
             writeln!(w, "  ({why}: {})", open_summary(&l.note, l.server.1))?;
         }
@@ -229,7 +244,7 @@ impl LadderView {
         }
         ids.sort_unstable();
         for id in ids {
-            if let Some(l) = self.open.remove(&id) {
+            if let Some(l) = self.take(id) {
                 self.print(w, &l, Some(Cut::Idle))?;
             }
         }
@@ -237,13 +252,21 @@ impl LadderView {
         Ok(())
     }
 
-    fn evict_oldest(&mut self, w: &mut dyn Write) -> io::Result<()> {
+    /// Prints and drops the least recently seen open ladder; false when there was none.
+    fn evict_oldest(&mut self, w: &mut dyn Write, cut: Cut) -> io::Result<bool> {
         let open = &self.open;
         let oldest = self.order.pop_oldest(|id| open.get(id).map(|l| l.last));
-        if let Some(l) = oldest.and_then(|id| self.open.remove(&id)) {
-            self.print(w, &l, Some(Cut::TooMany))?;
+        match oldest.and_then(|id| self.take(id)) {
+            Some(l) => self.print(w, &l, Some(cut)).map(|()| true),
+            None => Ok(false),
         }
-        Ok(())
+    }
+
+    /// Removes an open ladder, giving its steps back.
+    fn take(&mut self, id: u64) -> Option<Ladder> {
+        let l = self.open.remove(&id)?;
+        self.steps = self.steps.saturating_sub(l.head.len() + l.tail.len());
+        Some(l)
     }
 }
 
@@ -442,7 +465,7 @@ impl PacketView for LadderView {
                 return Ok(());
             }
             if self.open.len() >= self.opts.max_open {
-                self.evict_oldest(w)?;
+                let _ = self.evict_oldest(w, Cut::TooMany)?;
             }
             let (me, peer) = ((src, t.src_port), (dst, t.dst_port));
             let (client, server) = if c.from_client { (me, peer) } else { (peer, me) };
@@ -502,19 +525,32 @@ impl PacketView for LadderView {
             l.last = pkt.ts;
         }
         if l.head.len() < opts.head_steps {
+            if l.head.len() == l.head.capacity() {
+                // Grow by doubling, but never past head_steps (no 64-step buffer for 40).
+                l.head.reserve_exact(l.head.len().max(4).min(opts.head_steps - l.head.len()));
+            }
             l.head.push(step);
+            self.steps += 1;
         } else if opts.tail_steps > 0 {
             if l.tail.len() >= opts.tail_steps {
                 l.tail.pop_front();
                 l.elided += 1;
+            } else {
+                l.tail.reserve_exact(opts.tail_steps - l.tail.len());
+                self.steps += 1;
             }
             l.tail.push_back(step);
         } else {
             l.elided += 1;
         }
         if c.ended {
-            if let Some(l) = self.open.remove(&c.id) {
+            if let Some(l) = self.take(c.id) {
                 self.print(w, &l, None)?;
+            }
+        }
+        while self.steps > self.opts.max_steps && self.open.len() > 1 {
+            if !self.evict_oldest(w, Cut::TooManySteps)? {
+                break;
             }
         }
         Ok(())
@@ -525,7 +561,7 @@ impl PacketView for LadderView {
         let mut ids: Vec<u64> = self.open.keys().copied().collect();
         ids.sort_unstable();
         for id in ids {
-            if let Some(l) = self.open.remove(&id) {
+            if let Some(l) = self.take(id) {
                 self.print(w, &l, Some(Cut::EndOfInput))?;
             }
         }
@@ -643,6 +679,35 @@ mod tests {
         let first = s.find("50001").unwrap();
         assert!(s[first..].contains("(more than 2 open connections, no longer drawn: no answer to 1 SYN"), "{s}");
         assert_eq!(s.matches("(end of capture: no answer to 1 SYN").count(), 2, "{s}");
+    }
+
+    #[test]
+    fn the_step_budget_prints_the_least_recently_seen_connection_early() {
+        // Budget of 6 steps over all connections (head 4 + tail 2 each): two long connections
+        // don't fit; the quieter one is printed early, and what is held never exceeds the budget.
+        let mut f = Feed::new(LadderOptions { head_steps: 4, tail_steps: 2, max_steps: 6, ..LadderOptions::default() });
+        f.feed(&seg(50001, 443, SYN, 0, 0, 0), 1, 0);
+        f.feed(&seg(50002, 443, SYN, 0, 0, 0), 1, 1);
+        for i in 0..5u64 {
+            f.feed(&seg(50002, 443, ACK, 1, 1, 0), 1, 10 + i);
+            assert!(f.v.steps <= 6, "steps held {}", f.v.steps);
+        }
+        let s = f.text();
+        let first = s.find("50001").unwrap();
+        assert!(s[first..].contains("(more than 6 steps held for open connections, no longer drawn"), "{s}");
+        assert_eq!(s.matches("(end of capture:").count(), 1, "{s}");
+    }
+
+    #[test]
+    fn head_buffers_hold_exactly_head_steps() {
+        let mut f = Feed::new(LadderOptions::default());
+        f.feed(&seg(50001, 443, SYN, 0, 0, 0), 1, 0);
+        for i in 0..60u64 {
+            f.feed(&seg(50001, 443, ACK, 1, 1, 0), 1, 1 + i);
+        }
+        let l = f.v.open.values().next().unwrap();
+        assert_eq!((l.head.capacity(), l.tail.len()), (40, 12));
+        assert_eq!(f.v.steps, 52);
     }
 
     #[test]
