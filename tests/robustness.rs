@@ -244,6 +244,7 @@ impl Views {
                         idle_timeout_secs: 1,
                         head_steps: 2,
                         tail_steps: 1,
+                        max_steps: 5,
                         absolute_seq: true,
                         services: false,
                     })),

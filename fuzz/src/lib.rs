@@ -95,6 +95,7 @@ impl Views {
                         idle_timeout_secs: 30,
                         head_steps: 3,
                         tail_steps: 2,
+                        max_steps: 8,
                     })),
                     false,
                 ),
