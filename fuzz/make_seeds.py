@@ -79,7 +79,7 @@ def write(dirname, content):
 
 
 def main():
-    sources = [os.path.join(ROOT, "fixtures")]
+    sources = [os.path.join(ROOT, "fixtures"), os.path.join(ROOT, "fixtures", "encap")]
     if "--shared" in sys.argv:
         for sub in ("pcaps", "pcaps-extra"):
             shared = os.path.join(ROOT, "..", "shared", sub)

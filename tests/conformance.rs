@@ -247,4 +247,5 @@ fn matches_tshark_on_the_project_fixtures() {
         return;
     }
     check_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"));
+    check_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/encap"));
 }

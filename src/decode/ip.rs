@@ -276,6 +276,13 @@ fn ipv6<'a>(pkt: &mut Packet<'a>, offset: usize) -> Option<IpPayload<'a>> {
 /// is left as an undecoded ARP packet.
 fn arp(pkt: &mut Packet<'_>, offset: usize) {
     let rest = pkt.data.get(offset..).unwrap_or(&[]);
+    // Only Ethernet/IPv4 ARP is decoded; others (ARCNET's one-byte addresses …) are named.
+    if let (Some(&hl), Some(&pl)) = (rest.get(4), rest.get(5)) {
+        if (hl, pl) != (6, 4) {
+            pkt.net = Net::Other { ether_type: 0x0806 };
+            return;
+        }
+    }
     let Some(b) = rest.get(..28).and_then(|b| <&[u8; 28]>::try_from(b).ok()) else {
         pkt.net = Net::Other { ether_type: 0x0806 };
         cut(pkt, Layer::Arp, offset, 28, rest.len());

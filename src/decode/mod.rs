@@ -60,6 +60,7 @@ pub fn decode<'a>(frame: &Frame<'a>, number: u64) -> Packet<'a> {
         interface: frame.interface,
         data: frame.data,
         link: Link::Unknown,
+        pseudo: None,
         net_offset: 0,
         net: Net::None,
         transport_offset: 0,

@@ -97,17 +97,80 @@ impl LinkType {
             229 => "IPV6",
             276 => "LINUX_SLL2",
             6 => "IEEE802",
+            8 => "SLIP",
             9 => "PPP",
+            10 => "FDDI",
             50 => "PPP_HDLC",
             51 => "PPP_ETHER",
+            100 => "ATM_RFC1483",
             104 => "C_HDLC",
             105 => "IEEE802_11",
+            106 => "ATM_CLIP",
+            107 => "FRELAY",
+            117 => "PFLOG",
+            119 => "PRISM_HEADER",
+            123 => "SUNATM",
             127 => "IEEE802_11_RADIO",
-            147..=162 => "USER",
+            129 => "ARCNET_LINUX",
+            130 => "JUNIPER_MLPPP",
+            131 => "JUNIPER_MLFR",
+            132 => "JUNIPER_ES",
+            133 => "JUNIPER_GGSN",
+            134 => "JUNIPER_MFR",
+            135 => "JUNIPER_ATM2",
+            136 => "JUNIPER_SERVICES",
+            137 => "JUNIPER_ATM1",
+            138 => "APPLE_IP_OVER_IEEE1394",
+            139 => "MTP2_WITH_PHDR",
+            140 => "MTP2",
+            141 => "MTP3",
+            147..=162 => USER_NAMES.get(usize::from(self.0 - 147)).copied().unwrap_or("USER"),
+            163 => "IEEE802_11_RADIO_AVS",
+            164 => "JUNIPER_MONITOR",
+            165 => "BACNET_MS_TP",
+            166 => "PPP_PPPD",
+            169 => "GPRS_LLC",
+            177 => "LINUX_LAPD",
+            178 => "JUNIPER_ETHER",
+            179 => "JUNIPER_PPP",
+            180 => "JUNIPER_FRELAY",
+            181 => "JUNIPER_CHDLC",
+            182 => "MFR",
+            187 => "BLUETOOTH_HCI_H4",
+            189 => "USB_LINUX",
+            192 => "PPI",
+            195 => "IEEE802_15_4_WITHFCS",
+            197 => "ERF",
+            220 => "USB_LINUX_MMAPPED",
+            226 => "IPNET",
+            227 => "CAN_SOCKETCAN",
+            230 => "IEEE802_15_4_NOFCS",
+            231 => "DBUS",
+            239 => "NFLOG",
+            242 => "IPOIB",
+            249 => "USBPCAP",
+            253 => "NETLINK",
+            258 => "PKTAP",
+            263 => "IPMI_HPM_2",
+            271 => "VSOCK",
+            272 => "NORDIC_BLE",
+            274 => "ETHERNET_MPACKET",
+            275 => "DISPLAYPORT_AUX",
+            281 => "DSA_TAG_BRCM",
+            282 => "DSA_TAG_BRCM_PREPEND",
+            283 => "IEEE802_15_4_TAP",
+            284 => "DSA_TAG_DSA",
+            285 => "DSA_TAG_EDSA",
             _ => return None,
         })
     }
 }
+
+/// libpcap's names of LINKTYPE_USER0 … LINKTYPE_USER15 (147 … 162).
+const USER_NAMES: [&str; 16] = [
+    "USER0", "USER1", "USER2", "USER3", "USER4", "USER5", "USER6", "USER7", "USER8", "USER9", "USER10", "USER11",
+    "USER12", "USER13", "USER14", "USER15",
+];
 
 /// One frame exactly as the capture source delivered it, before decoding.
 #[derive(Clone, Copy, Debug)]
@@ -176,6 +239,9 @@ pub enum Link {
         /// The address family as read (2 = IPv4; 24, 28, 30 = IPv6 on the BSDs; 10 on Linux).
         family: u32,
     },
+    /// Another link header portlens decodes (PPP, Cisco HDLC, FDDI, 802.11, NFLOG …): its kind
+    /// and its fields.
+    Header(LinkHeader),
     /// No link header: the frame starts with the IP header.
     Raw,
     /// A link type portlens does not decode; the bytes are shown as they are.
@@ -191,6 +257,134 @@ impl Link {
             Link::Ethernet { vlans, .. } => vlans.as_slice(),
             _ => &[],
         }
+    }
+}
+
+/// The kinds of link and capture headers that [`Link::Header`] and [`Packet::pseudo`] hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LinkKind {
+    /// PPP (link type 9, and 50 in HDLC-like framing): address, control, protocol.
+    Ppp,
+    /// Cisco HDLC (104): address, control, EtherType.
+    CiscoHdlc,
+    /// FDDI (10): frame control, MACs, LLC/SNAP.
+    Fddi,
+    /// IEEE 802.11 (105): frame control, up to four MACs, LLC/SNAP.
+    Ieee80211,
+    /// Linux netfilter log (239): the IP packet in TLV 9.
+    Nflog,
+    /// IP over InfiniBand (242).
+    Ipoib,
+    /// Linux ARCNET (129), RFC 1051 or RFC 1201 framing.
+    Arcnet,
+    /// Frame Relay (107) with an RFC 2427 NLPID.
+    FrameRelay,
+    /// Solaris ipnet (226).
+    Ipnet,
+    /// Linux ATM CLIP (106): LLC/SNAP then IP.
+    AtmClip,
+    /// Apple PKTAP pseudo-header (258, and 149 as Apple writes it).
+    Pktap,
+    /// Radiotap pseudo-header (127) in front of 802.11.
+    Radiotap,
+    /// Per-Packet Information pseudo-header (192).
+    Ppi,
+    /// Juniper pseudo-header (178, Juniper Ethernet).
+    Juniper,
+    /// Broadcom switch tag (281 after the MACs, 282 prepended).
+    BrcmTag,
+    /// Marvell DSA tag (284).
+    MarvellDsa,
+    /// Marvell EDSA tag (285).
+    MarvellEdsa,
+}
+
+impl LinkKind {
+    /// The name people read (`-e`).
+    pub fn name(self) -> &'static str {
+        match self {
+            LinkKind::Ppp => "PPP",
+            LinkKind::CiscoHdlc => "Cisco HDLC",
+            LinkKind::Fddi => "FDDI",
+            LinkKind::Ieee80211 => "802.11",
+            LinkKind::Nflog => "NFLOG",
+            LinkKind::Ipoib => "IPoIB",
+            LinkKind::Arcnet => "ARCNET",
+            LinkKind::FrameRelay => "Frame Relay",
+            LinkKind::Ipnet => "ipnet",
+            LinkKind::AtmClip => "ATM CLIP",
+            LinkKind::Pktap => "PKTAP",
+            LinkKind::Radiotap => "radiotap",
+            LinkKind::Ppi => "PPI",
+            LinkKind::Juniper => "Juniper",
+            LinkKind::BrcmTag => "Broadcom tag",
+            LinkKind::MarvellDsa => "Marvell DSA",
+            LinkKind::MarvellEdsa => "Marvell EDSA",
+        }
+    }
+
+    /// The stable identifier JSON carries.
+    pub fn key(self) -> &'static str {
+        match self {
+            LinkKind::Ppp => "ppp",
+            LinkKind::CiscoHdlc => "cisco_hdlc",
+            LinkKind::Fddi => "fddi",
+            LinkKind::Ieee80211 => "ieee802_11",
+            LinkKind::Nflog => "nflog",
+            LinkKind::Ipoib => "ipoib",
+            LinkKind::Arcnet => "arcnet",
+            LinkKind::FrameRelay => "frame_relay",
+            LinkKind::Ipnet => "ipnet",
+            LinkKind::AtmClip => "atm_clip",
+            LinkKind::Pktap => "pktap",
+            LinkKind::Radiotap => "radiotap",
+            LinkKind::Ppi => "ppi",
+            LinkKind::Juniper => "juniper",
+            LinkKind::BrcmTag => "brcm_tag",
+            LinkKind::MarvellDsa => "dsa",
+            LinkKind::MarvellEdsa => "edsa",
+        }
+    }
+}
+
+/// One field of a link or capture header, as its kind of value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldValue {
+    /// A number shown in decimal.
+    Num(u64),
+    /// A number shown in hexadecimal (protocol numbers, flags, tags).
+    Hex(u64),
+    /// A MAC address.
+    Mac([u8; 6]),
+    /// An address shown as IPv6 (an InfiniBand GID).
+    Gid(Ipv6Addr),
+    /// A short text from the header (interface or process name), cut to 16 bytes.
+    Text(arrayvec::ArrayString<16>),
+    /// A fixed word.
+    Word(&'static str),
+}
+
+/// Maximum number of fields kept per link or capture header.
+pub const MAX_LINK_FIELDS: usize = 8;
+
+/// A decoded link or capture header: its kind and its fields in header order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkHeader {
+    /// What header this is.
+    pub kind: LinkKind,
+    /// `(name, value)` in header order; names are stable lower-case identifiers.
+    pub fields: ArrayVec<(&'static str, FieldValue), MAX_LINK_FIELDS>,
+}
+
+impl LinkHeader {
+    /// An empty header of `kind`.
+    pub fn new(kind: LinkKind) -> LinkHeader {
+        LinkHeader { kind, fields: ArrayVec::new() }
+    }
+
+    /// Adds a field if there is room.
+    pub fn push(&mut self, name: &'static str, value: FieldValue) {
+        let _ = self.fields.try_push((name, value));
     }
 }
 
@@ -640,6 +834,33 @@ pub enum Warning {
     TooManyVlanTags,
     /// The timestamp's sub-second field was out of range and was carried into the seconds.
     TimestampCarried,
+    /// The payload is encrypted, so nothing past this header can be decoded.
+    Encrypted(Encrypted),
+    /// The frame is a piece of a larger link-layer frame (an ARCNET or 802.11 fragment after
+    /// the first): the network header is in the first piece.
+    LinkFragment,
+}
+
+/// What encrypted the payload (see [`Warning::Encrypted`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encrypted {
+    /// An 802.11 frame with the Protected bit (WEP, TKIP, CCMP, GCMP).
+    Wifi,
+    /// IPsec ESP.
+    Esp,
+    /// MACsec with confidentiality (the E bit).
+    Macsec,
+}
+
+impl Encrypted {
+    /// The name of the encryption.
+    pub fn name(self) -> &'static str {
+        match self {
+            Encrypted::Wifi => "802.11 (protected frame)",
+            Encrypted::Esp => "IPsec ESP",
+            Encrypted::Macsec => "MACsec",
+        }
+    }
 }
 
 /// Maximum number of warnings kept per packet (further ones are dropped).
@@ -667,6 +888,9 @@ pub struct Packet<'a> {
     pub data: &'a [u8],
     /// Link layer.
     pub link: Link,
+    /// A capture pseudo-header or switch tag in front of (or inside) the link header: PKTAP,
+    /// radiotap, PPI, Juniper, DSA/EDSA, Broadcom tags.
+    pub pseudo: Option<LinkHeader>,
     /// Byte offset of the network header in `data` (= link header length).
     pub net_offset: u32,
     /// Network layer.

@@ -1065,6 +1065,7 @@ mod tests {
             interface: 0,
             data,
             link: Link::Raw,
+            pseudo: None,
             net_offset: 0,
             net: Net::Ipv4(Ipv4Info {
                 src: Ipv4Addr::new(192, 168, 1, 10),

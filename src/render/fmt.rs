@@ -7,7 +7,7 @@
 use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use crate::model::{Layer, Packet, Warning, tcp_flags};
+use crate::model::{FieldValue, Layer, LinkHeader, Packet, Warning, tcp_flags};
 
 /// Writes an unsigned integer.
 #[inline]
@@ -195,6 +195,35 @@ pub fn flags<W: Write + ?Sized>(w: &mut W, f: u16) -> io::Result<()> {
     Ok(())
 }
 
+/// Writes a link or capture header as `-e` shows it: `PPP address 0xff, control 0x03,
+/// protocol 0x0021`.
+pub fn link_header<W: Write + ?Sized>(w: &mut W, h: &LinkHeader) -> io::Result<()> {
+    w.write_all(h.kind.name().as_bytes())?;
+    for (i, (name, value)) in h.fields.iter().enumerate() {
+        w.write_all(if i == 0 { b" " } else { b", " })?;
+        for &b in name.as_bytes() {
+            w.write_all(if b == b'_' { b" " } else { std::slice::from_ref(&b) })?;
+        }
+        w.write_all(b" ")?;
+        field_value(w, value)?;
+    }
+    Ok(())
+}
+
+/// Writes one link-header field's value (numbers in decimal or `0x` hex, MACs, GIDs, names).
+pub fn field_value<W: Write + ?Sized>(w: &mut W, v: &FieldValue) -> io::Result<()> {
+    match v {
+        FieldValue::Num(n) => uint(w, *n),
+        FieldValue::Hex(n) if *n > 0xffff => write!(w, "0x{n:08x}"),
+        FieldValue::Hex(n) if *n > 0xff => write!(w, "0x{n:04x}"),
+        FieldValue::Hex(n) => write!(w, "0x{n:02x}"),
+        FieldValue::Mac(m) => mac(w, m),
+        FieldValue::Gid(g) => ipv6(w, *g),
+        FieldValue::Text(t) => w.write_all(t.as_bytes()),
+        FieldValue::Word(t) => w.write_all(t.as_bytes()),
+    }
+}
+
 /// Writes a warning in words.
 pub fn warning<W: Write + ?Sized>(w: &mut W, warn: &Warning, pkt: &Packet<'_>) -> io::Result<()> {
     match warn {
@@ -218,7 +247,12 @@ pub fn warning<W: Write + ?Sized>(w: &mut W, warn: &Warning, pkt: &Packet<'_>) -
         }
         Warning::UdpLengthMismatch { udp, ip } => write!(w, "UDP length {udp} but the IP payload is {ip} bytes"),
         Warning::CaplenExceedsLen => w.write_all(b"captured length exceeds the original length"),
-        Warning::UnknownLinkType(lt) => write!(w, "link type {} is not decoded", lt.0),
+        Warning::UnknownLinkType(lt) => match lt.name() {
+            Some(n) => write!(w, "link type {} ({n}) is not decoded", lt.0),
+            None => write!(w, "link type {} is not decoded", lt.0),
+        },
+        Warning::Encrypted(e) => write!(w, "payload encrypted by {}: not decoded", e.name()),
+        Warning::LinkFragment => w.write_all(b"link-layer fragment after the first: the IP header is in the first piece"),
         Warning::UnsupportedEtherType(t) => write!(w, "EtherType 0x{t:04x} is not decoded"),
         Warning::UnknownFamily(f) => write!(w, "loopback address family {f} is not decoded"),
         Warning::TooManyVlanTags => w.write_all(b"more VLAN tags than shown"),

@@ -19,7 +19,7 @@ use super::time::SecondCache;
 use super::words;
 use crate::model::community_id::{Ports, community_id};
 use crate::model::flow::PacketNote;
-use crate::model::{IcmpInfo, Link, Net, Packet, TcpInfo, Transport, UdpInfo, tcp_flags};
+use crate::model::{FieldValue, IcmpInfo, Link, LinkHeader, Net, Packet, TcpInfo, Transport, UdpInfo, tcp_flags};
 use crate::services::{self, PortClass, Proto};
 
 /// Writes a JSON string literal (with escapes).
@@ -268,12 +268,13 @@ fn packet_with<W: Write + ?Sized>(
 }
 
 fn link<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>) -> io::Result<()> {
-    let kind = match pkt.link {
+    let kind = match &pkt.link {
         Link::Ethernet { .. } => "ethernet",
         Link::Ieee8023 { .. } => "ieee802_3",
         Link::LinuxSll { version: 2, .. } => "linux_sll2",
         Link::LinuxSll { .. } => "linux_sll",
         Link::Null { .. } => "null",
+        Link::Header(h) => h.kind.key(),
         Link::Raw => "raw",
         Link::Unknown => "unknown",
         Link::Truncated => "truncated",
@@ -301,9 +302,34 @@ fn link<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>) -> io::Result<()> {
             num(w, ",\"ether_type\":", *protocol)?;
         }
         Link::Null { family } => num(w, ",\"family\":", *family)?,
+        Link::Header(h) => header_fields(w, h)?,
         _ => {}
     }
+    if let Some(h) = &pkt.pseudo {
+        w.write_all(b",\"pseudo_header\":{\"type\":\"")?;
+        w.write_all(h.kind.key().as_bytes())?;
+        w.write_all(b"\"")?;
+        header_fields(w, h)?;
+        w.write_all(b"}")?;
+    }
     w.write_all(b"}")
+}
+
+/// A link or capture header's fields as JSON members (numbers as numbers, MACs in ECS form).
+fn header_fields<W: Write + ?Sized>(w: &mut W, h: &LinkHeader) -> io::Result<()> {
+    for (name, value) in &h.fields {
+        w.write_all(b",\"")?;
+        w.write_all(name.as_bytes())?;
+        w.write_all(b"\":")?;
+        match value {
+            FieldValue::Num(n) | FieldValue::Hex(n) => f::uint(w, *n)?,
+            FieldValue::Mac(m) => ecs_mac(w, m)?,
+            FieldValue::Gid(g) => ip_str(w, IpAddr::V6(*g))?,
+            FieldValue::Text(t) => string(w, t)?,
+            FieldValue::Word(t) => string(w, t)?,
+        }
+    }
+    Ok(())
 }
 
 fn network<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>, cid: &mut CidCache) -> io::Result<()> {

@@ -102,7 +102,12 @@ impl LineView {
 
 /// `-e`: the link-layer header, then `: `.
 fn link_part<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>) -> io::Result<()> {
+    if let Some(h) = &pkt.pseudo {
+        f::link_header(w, h)?;
+        w.write_all(" ▸ ".as_bytes())?;
+    }
     match &pkt.link {
+        Link::Header(h) => f::link_header(w, h)?,
         Link::Ethernet { src, dst, ether_type, vlans } => {
             f::mac(w, src)?;
             w.write_all(" → ".as_bytes())?;
@@ -143,7 +148,10 @@ fn link_part<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>) -> io::Result<()> {
         }
         Link::Null { family } => write!(w, "loopback family {family}")?,
         Link::Raw => w.write_all(b"raw IP")?,
-        Link::Unknown => write!(w, "link type {}", pkt.linktype.0)?,
+        Link::Unknown => match pkt.linktype.name() {
+            Some(n) => write!(w, "link type {} ({n})", pkt.linktype.0)?,
+            None => write!(w, "link type {}", pkt.linktype.0)?,
+        },
         Link::Truncated => w.write_all(b"link header cut")?,
     }
     write!(w, ", length {}: ", pkt.len)
