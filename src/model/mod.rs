@@ -193,6 +193,9 @@ pub struct Frame<'a> {
 pub const MAX_VLANS: usize = 4;
 
 /// The link layer as decoded.
+// `Header` is the large variant (its fields are kept inline): the record lives on the stack, one
+// per frame, and boxing it would allocate for every packet of those link types.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Link {
     /// Ethernet II, possibly with 802.1Q / 802.1ad tags (outermost first).
