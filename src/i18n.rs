@@ -650,6 +650,10 @@ pub fn char_width(c: char) -> usize {
 /// ```
 #[must_use]
 pub fn width(s: &str) -> usize {
+    // Every ASCII character is one column (`char_width`): most labels need no decoding.
+    if s.is_ascii() {
+        return s.len();
+    }
     s.chars().map(char_width).sum()
 }
 

@@ -277,6 +277,8 @@ pub struct BitsView {
     prev_block: bool,
     /// Rows already drawn, by what they depend on (see [`RowCache`]).
     cache: RowCache,
+    /// The parts of the `-v` diagrams that do not depend on the packet (see [`Shapes`]).
+    shapes: Shapes,
 }
 
 /// The rows of the bits view depend only on a port (and which side it is) or on the flag
@@ -332,6 +334,7 @@ impl BitsView {
             started: false,
             prev_block: false,
             cache: RowCache::default(),
+            shapes: Shapes::default(),
         }
     }
 
@@ -419,7 +422,7 @@ impl BitsView {
                 self.flags(w, tcp.flags, verbose)?;
                 if verbose {
                     w.write_all(b"\n")?;
-                    tcp_diagram(w, self.pal, self.rows.t, pkt, tcp, note)?;
+                    tcp_diagram(w, &mut self.shapes, self.pal, self.rows.t, pkt, tcp, note)?;
                 }
             }
             (Transport::Udp(udp), Some(_)) => {
@@ -427,7 +430,7 @@ impl BitsView {
                 self.ports(w, Proto::Udp, udp.src_port, udp.dst_port)?;
                 if verbose {
                     w.write_all(b"\n")?;
-                    udp_diagram(w, self.pal, self.rows.t, pkt, udp)?;
+                    udp_diagram(w, &mut self.shapes, self.pal, self.rows.t, pkt, udp)?;
                 }
             }
             // No ports: one line, as the line view writes it (it also does -x).
@@ -516,7 +519,7 @@ fn field_value(t: &Texts, fd: &Field, hdr: &[u8], rel: Option<u32>) -> (String, 
     (clip(&text, inner), None)
 }
 
-/// The fixed fields of row `row` of a header table.
+/// The fixed fields of row `row` of a header table; their name lines only `with_names`.
 fn fixed_cells(
     t: &Texts,
     table: &[Field],
@@ -524,6 +527,7 @@ fn fixed_cells(
     hdr: &[u8],
     note: &PacketNote,
     ack_set: bool,
+    with_names: bool,
 ) -> Vec<Cell> {
     table
         .iter()
@@ -536,11 +540,69 @@ fn fixed_cells(
             };
             Cell {
                 bits: usize::from(fd.bits),
-                lines: field_lines(t, fd),
+                lines: if with_names { field_lines(t, fd) } else { Vec::new() },
                 value: Some(field_value(t, fd, hdr, rel)),
             }
         })
         .collect()
+}
+
+/// The parts of the `-v` diagrams that depend only on the header's kind and length, never
+/// on its values: the lines above a diagram (caption, legend, ruler) and the name lines of
+/// each fixed row. Drawn once per view and copied afterwards (a handful of entries: TCP data
+/// offsets 0–15, the UDP header).
+#[derive(Default)]
+struct Shapes {
+    /// Heading by (TCP?, data offset when read).
+    headings: rustc_hash::FxHashMap<(bool, Option<u32>), Vec<u8>>,
+    /// Name lines by (TCP?, row).
+    names: rustc_hash::FxHashMap<(bool, usize), RowNames>,
+}
+
+impl Shapes {
+    /// Writes the heading for `key`, drawing it with `caption` the first time.
+    fn heading(
+        &mut self,
+        w: &mut dyn Write,
+        pal: Palette,
+        t: &Texts,
+        key: (bool, Option<u32>),
+        caption: impl FnOnce() -> String,
+    ) -> io::Result<()> {
+        if let Some(h) = self.headings.get(&key) {
+            return w.write_all(h);
+        }
+        let mut h = Vec::new();
+        diagram_heading(&mut h, pal, t, &caption())?;
+        w.write_all(&h)?;
+        self.headings.insert(key, h);
+        Ok(())
+    }
+
+    /// Draws fixed row `row` of `table` with its name lines drawn once.
+    #[allow(clippy::too_many_arguments)]
+    fn fixed_row(
+        &mut self,
+        w: &mut dyn Write,
+        pal: Palette,
+        t: &Texts,
+        (tcp, table): (bool, &[Field]),
+        row: usize,
+        hdr: &[u8],
+        note: &PacketNote,
+        ack_set: bool,
+    ) -> io::Result<()> {
+        let first = row * 4;
+        let names = match self.names.entry((tcp, row)) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let cells = fixed_cells(t, table, row, hdr, note, ack_set, true);
+                e.insert(row_names(pal, first, &cells)?)
+            }
+        };
+        let cells = fixed_cells(t, table, row, hdr, note, ack_set, false);
+        draw_row(w, pal, first, hdr, &cells, names)
+    }
 }
 
 /// The lines above a header diagram: its caption, the legend and the bit ruler.
@@ -579,15 +641,16 @@ fn border(w: &mut dyn Write) -> io::Result<()> {
     w.write_all(b"\n")
 }
 
-/// Draws one 32-bit row: name lines (the first one with the row's byte range on the left
-/// and its raw bytes on the right), then the value line.
-fn draw_row(
-    w: &mut dyn Write,
-    pal: Palette,
-    first_byte: usize,
-    hdr: &[u8],
-    cells: &[Cell],
-) -> io::Result<()> {
+/// The name lines of a row: the first one without its raw bytes (which differ per packet),
+/// and the lines under it, each ending in a newline.
+struct RowNames {
+    first: Vec<u8>,
+    rest: Vec<u8>,
+}
+
+/// Draws the name lines of one 32-bit row (the first one with the row's byte range on the
+/// left; the raw bytes on its right are added by [`draw_row`]).
+fn row_names(pal: Palette, first_byte: usize, cells: &[Cell]) -> io::Result<RowNames> {
     let n = cells
         .iter()
         .map(|c| c.lines.len())
@@ -595,17 +658,9 @@ fn draw_row(
         .unwrap_or(0)
         .max(1);
     let margin = format!("{first_byte}–{}", first_byte + 3);
-    let mut raw = String::new();
-    for i in first_byte..first_byte + 4 {
-        if !raw.is_empty() {
-            raw.push(' ');
-        }
-        match hdr.get(i) {
-            Some(b) => raw.push_str(&format!("{b:02x}")),
-            None => raw.push_str("··"),
-        }
-    }
+    let (mut first, mut rest) = (Vec::new(), Vec::new());
     for j in 0..n {
+        let w: &mut Vec<u8> = if j == 0 { &mut first } else { &mut rest };
         if j == 0 {
             write!(
                 w,
@@ -625,11 +680,43 @@ fn draw_row(
                 .unwrap_or("");
             write!(w, "{}|", center(&clip(line, c.inner()), c.inner()))?;
         }
-        if j == 0 {
-            write!(w, "  {}", pal.paint(Style::Dim, &raw))?;
+        if j > 0 {
+            w.push(b'\n');
         }
-        w.write_all(b"\n")?;
     }
+    Ok(RowNames { first, rest })
+}
+
+/// Draws one 32-bit row: name lines (the first one with the row's byte range on the left
+/// and its raw bytes on the right), then the value line.
+fn draw_row(
+    w: &mut dyn Write,
+    pal: Palette,
+    first_byte: usize,
+    hdr: &[u8],
+    cells: &[Cell],
+    names: &RowNames,
+) -> io::Result<()> {
+    let mut raw = [0u8; 4 * 3 * 2];
+    let mut n = 0;
+    for i in first_byte..first_byte + 4 {
+        let piece: &[u8] = match hdr.get(i) {
+            Some(&b) => &[hex_digit(b >> 4), hex_digit(b & 15)],
+            None => "··".as_bytes(),
+        };
+        let sep: &[u8] = if n > 0 { b" " } else { b"" };
+        for &x in sep.iter().chain(piece) {
+            if let Some(d) = raw.get_mut(n) {
+                *d = x;
+                n += 1;
+            }
+        }
+    }
+    let raw = std::str::from_utf8(raw.get(..n).unwrap_or(&[])).unwrap_or("");
+    w.write_all(&names.first)?;
+    write!(w, "  {}", pal.paint(Style::Dim, raw))?;
+    w.write_all(b"\n")?;
+    w.write_all(&names.rest)?;
     if cells.iter().any(|c| c.value.is_some()) {
         write!(w, "{:DIAGRAM_LEFT$}|", "")?;
         for c in cells {
@@ -640,12 +727,22 @@ fn draw_row(
             let right = inner.saturating_sub(width(&text)).saturating_sub(left);
             match style {
                 Some(s) => write!(w, "{:left$}{}{:right$}|", "", pal.paint(s, &text), "")?,
-                None => write!(w, "{:left$}{text}{:right$}|", "", "")?,
+                None => {
+                    spaces(w, left)?;
+                    w.write_all(text.as_bytes())?;
+                    spaces(w, right)?;
+                    w.write_all(b"|")?;
+                }
             }
         }
         w.write_all(b"\n")?;
     }
     Ok(())
+}
+
+/// The lower-case hex digit of a nibble.
+fn hex_digit(n: u8) -> u8 {
+    b"0123456789abcdef".get(usize::from(n & 15)).copied().unwrap_or(b'0')
 }
 
 /// The line that says where a cut header stops.
@@ -682,6 +779,7 @@ fn cut_line(
 /// Writes the TCP header diagram.
 fn tcp_diagram(
     w: &mut dyn Write,
+    shapes: &mut Shapes,
     pal: Palette,
     t: &Texts,
     pkt: &Packet<'_>,
@@ -692,17 +790,17 @@ fn tcp_diagram(
     let bytes = pkt.transport_bytes();
     let available = bytes.len().min(usize::from(tcp.captured)).min(tcp::MAX_LEN);
     let offset = tcp::DATA_OFFSET.read(bytes.get(..available).unwrap_or(&[]));
-    let (need, caption) = match offset {
-        Some(off) if off >= 5 => (
-            off as usize * 4,
-            fill(t.tcp_caption, &[("len", &(off * 4)), ("off", &off)]),
-        ),
-        Some(off) => (tcp::MIN_LEN, fill(t.tcp_caption_bad, &[("off", &off)])),
-        None => (tcp::MIN_LEN, t.tcp_caption_unknown.to_string()),
+    let need = match offset {
+        Some(off) if off >= 5 => off as usize * 4,
+        _ => tcp::MIN_LEN,
     };
     let have = available.min(need);
     let hdr = bytes.get(..have).unwrap_or(&[]);
-    diagram_heading(w, pal, t, &caption)?;
+    shapes.heading(w, pal, t, (true, offset), || match offset {
+        Some(off) if off >= 5 => fill(t.tcp_caption, &[("len", &(off * 4)), ("off", &off)]),
+        Some(off) => fill(t.tcp_caption_bad, &[("off", &off)]),
+        None => t.tcp_caption_unknown.to_string(),
+    })?;
     let ack_set = tcp.has(tcp_flags::ACK);
     let spans = option_spans(t, &tcp.options, need);
     for row in 0..need / 4 {
@@ -710,12 +808,12 @@ fn tcp_diagram(
         if first >= have {
             break;
         }
-        let cells = if first < tcp::MIN_LEN {
-            fixed_cells(t, &tcp::HEADER, row, hdr, note, ack_set)
+        if first < tcp::MIN_LEN {
+            shapes.fixed_row(w, pal, t, (true, &tcp::HEADER), row, hdr, note, ack_set)?;
         } else {
-            vec![options_cell(t, &spans, first, need)]
-        };
-        draw_row(w, pal, first, hdr, &cells)?;
+            let cells = [options_cell(t, &spans, first, need)];
+            draw_row(w, pal, first, hdr, &cells, &row_names(pal, first, &cells)?)?;
+        }
         if first + 4 <= have {
             border(w)?;
         }
@@ -761,6 +859,7 @@ fn byte_order(w: &mut dyn Write, pal: Palette, t: &Texts, hdr: &[u8]) -> io::Res
 /// Writes the UDP header diagram.
 fn udp_diagram(
     w: &mut dyn Write,
+    shapes: &mut Shapes,
     pal: Palette,
     t: &Texts,
     pkt: &Packet<'_>,
@@ -770,14 +869,13 @@ fn udp_diagram(
     let bytes = pkt.transport_bytes();
     let have = bytes.len().min(usize::from(udp.captured)).min(u::LEN);
     let hdr = bytes.get(..have).unwrap_or(&[]);
-    diagram_heading(w, pal, t, t.udp_caption)?;
+    shapes.heading(w, pal, t, (false, None), || t.udp_caption.to_string())?;
     for row in 0..u::LEN / 4 {
         let first = row * 4;
         if first >= have {
             break;
         }
-        let cells = fixed_cells(t, &u::HEADER, row, hdr, &PacketNote::default(), false);
-        draw_row(w, pal, first, hdr, &cells)?;
+        shapes.fixed_row(w, pal, t, (false, &u::HEADER), row, hdr, &PacketNote::default(), false)?;
         if first + 4 <= have {
             border(w)?;
         }
@@ -1119,14 +1217,41 @@ mod tests {
             0xcc, 0x75, 0x01, 0xbb, 0xb9, 0x42, 0x6a, 0x78, 0, 0, 0, 0, 0x60, 0x02, 0xfa, 0xf0,
             0x12, 0x34, 0, 0, 2, 4, 5, 0xb4,
         ]);
+        // One cache of shapes per language, used by every cut length in turn: what is drawn
+        // from it must equal what a fresh one draws.
+        let mut kept = [Shapes::default(), Shapes::default()];
         for cut in 20..=frame.len() {
             let data = frame.get(..cut).unwrap_or(&[]);
             let captured = (cut - 20) as u16;
             let pkt = packet(data, Transport::Tcp(tcp_info(captured)), cut < frame.len());
-            for lang in [Language::En, Language::Ko] {
+            for (lang, shapes) in [Language::En, Language::Ko].into_iter().zip(kept.iter_mut()) {
+                let mut again = Vec::new();
+                tcp_diagram(
+                    &mut again,
+                    shapes,
+                    Palette::new(true),
+                    i18n::texts(lang),
+                    &pkt,
+                    &tcp_info(captured),
+                    &PacketNote::default(),
+                )
+                .expect("write");
+                let mut fresh = Vec::new();
+                tcp_diagram(
+                    &mut fresh,
+                    &mut Shapes::default(),
+                    Palette::new(true),
+                    i18n::texts(lang),
+                    &pkt,
+                    &tcp_info(captured),
+                    &PacketNote::default(),
+                )
+                .expect("write");
+                assert_eq!(String::from_utf8_lossy(&again), String::from_utf8_lossy(&fresh), "{cut}");
                 let mut out = Vec::new();
                 tcp_diagram(
                     &mut out,
+                    &mut Shapes::default(),
                     Palette::new(false),
                     i18n::texts(lang),
                     &pkt,
@@ -1160,6 +1285,7 @@ mod tests {
             let mut out = Vec::new();
             tcp_diagram(
                 &mut out,
+                &mut Shapes::default(),
                 Palette::new(false),
                 i18n::texts(lang),
                 &pkt,

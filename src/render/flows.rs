@@ -270,27 +270,33 @@ fn legend(r: &FlowRecord) -> (&'static str, &'static str) {
     }
 }
 
-/// Fills the nine cells of one row.
-fn cells(r: &FlowRecord, o: &FlowsOptions, c: &mut [String; 9]) {
-    for s in c.iter_mut() {
-        s.clear();
-    }
-    let [proto_c, client, server, service, outcome, packets, bytes, rtt, dur] = c;
-    proto_c.push_str(r.proto.upper());
-    push_socket(client, r.client.0, r.client.1);
-    push_socket(server, r.server.0, r.server.1);
+/// Appends the nine cells of one row to `text`, each followed by its end offset in `ends`.
+fn cells(r: &FlowRecord, o: &FlowsOptions, text: &mut String, ends: &mut Vec<u32>) {
+    let mut end = |text: &String| ends.push(u32::try_from(text.len()).unwrap_or(u32::MAX));
+    text.push_str(r.proto.upper());
+    end(text);
+    push_socket(text, r.client.0, r.client.1);
+    end(text);
+    push_socket(text, r.server.0, r.server.1);
+    end(text);
     let name = if o.services { services::name(proto(r.proto), r.server.1) } else { None };
-    service.push_str(name.unwrap_or("-"));
-    outcome_into(outcome, r);
-    push_uint(packets, r.total_packets());
-    let _ = fmt_bytes(bytes, r.total_bytes());
+    text.push_str(name.unwrap_or("-"));
+    end(text);
+    outcome_into(text, r);
+    end(text);
+    push_uint(text, r.total_packets());
+    end(text);
+    let _ = fmt_bytes(text, r.total_bytes());
+    end(text);
     match r.rtt_nanos {
         Some(n) => {
-            let _ = fmt_duration(rtt, n);
+            let _ = fmt_duration(text, n);
         }
-        None => rtt.push('-'),
+        None => text.push('-'),
     }
-    let _ = fmt_duration(dur, r.duration_nanos());
+    end(text);
+    let _ = fmt_duration(text, r.duration_nanos());
+    end(text);
 }
 
 fn width(s: &str) -> usize {
@@ -348,12 +354,20 @@ pub fn write_text<W: Write + ?Sized>(w: &mut W, rep: &FlowReport, o: &FlowsOptio
     if rep.flows.is_empty() {
         writeln!(w, "  (no TCP or UDP traffic)")?;
     } else {
-        let mut widths = HEAD.map(width);
-        let mut row: [String; 9] = Default::default();
+        // Every cell is formatted once, into one string; the column widths come from it and
+        // the rows are then printed from it.
+        let mut text = String::with_capacity(rep.flows.len() * 100);
+        let mut ends: Vec<u32> = Vec::with_capacity(rep.flows.len() * 9);
         for r in &rep.flows {
-            cells(r, o, &mut row);
-            for (wd, c) in widths.iter_mut().zip(row.iter()) {
-                *wd = (*wd).max(width(c));
+            cells(r, o, &mut text, &mut ends);
+        }
+        let mut widths = HEAD.map(width);
+        let mut start = 0;
+        for row in ends.chunks_exact(9) {
+            for (wd, &end) in widths.iter_mut().zip(row) {
+                let end = end as usize;
+                *wd = (*wd).max(width(text.get(start..end).unwrap_or("")));
+                start = end;
             }
         }
         for (i, ((h, wd), right)) in HEAD.iter().zip(widths).zip(RIGHT).enumerate() {
@@ -363,13 +377,15 @@ pub fn write_text<W: Write + ?Sized>(w: &mut W, rep: &FlowReport, o: &FlowsOptio
             pad(w, h, wd, right, i == 8)?;
         }
         w.write_all(b"\n")?;
-        for r in &rep.flows {
-            cells(r, o, &mut row);
-            for (i, ((c, wd), right)) in row.iter().zip(widths).zip(RIGHT).enumerate() {
+        let mut start = 0;
+        for row in ends.chunks_exact(9) {
+            for (i, ((&end, wd), right)) in row.iter().zip(widths).zip(RIGHT).enumerate() {
+                let end = end as usize;
                 if i > 0 {
                     w.write_all(b"  ")?;
                 }
-                pad(w, c, wd, right, i == 8)?;
+                pad(w, text.get(start..end).unwrap_or(""), wd, right, i == 8)?;
+                start = end;
             }
             w.write_all(b"\n")?;
         }

@@ -86,8 +86,31 @@ impl Clock {
                     }
                     hms(v, local.rem_euclid(86_400))
                 })?;
-                w.write_all(head)?;
-                frac(w, ts.nanos, digits)?;
+                // The second's text, the fraction and the space in one piece.
+                let mut line = [0u8; 48];
+                let mut f = [0u8; 10];
+                let f = frac_text(&mut f, ts.nanos, digits);
+                let n = head.len() + f.len();
+                match line.get_mut(..n + 1) {
+                    Some(dst) => {
+                        dst.get_mut(..head.len()).unwrap_or(&mut []).copy_from_slice(head);
+                        dst.get_mut(head.len()..n).unwrap_or(&mut []).copy_from_slice(f);
+                        if let Some(sp) = dst.get_mut(n) {
+                            *sp = b' ';
+                        }
+                        w.write_all(dst)?;
+                    }
+                    None => {
+                        w.write_all(head)?;
+                        w.write_all(f)?;
+                        w.write_all(b" ")?;
+                    }
+                }
+                if self.first.is_none() {
+                    self.first = Some(ts);
+                }
+                self.prev = Some(ts);
+                return Ok(());
             }
             TsStyle::Epoch => {
                 write!(w, "{}", ts.secs)?;
@@ -123,17 +146,47 @@ fn two<W: Write + ?Sized>(w: &mut W, n: u32) -> io::Result<()> {
 }
 
 /// `.ffffff` or `.fffffffff`.
+#[inline]
 fn frac<W: Write + ?Sized>(w: &mut W, nanos: u32, digits: u32) -> io::Result<()> {
-    let mut buf = [b'.', b'0', b'0', b'0', b'0', b'0', b'0', b'0', b'0', b'0'];
-    let mut v = if digits == 9 { nanos } else { nanos / 1000 };
-    let d = digits as usize;
-    for i in (1..=d).rev() {
-        if let Some(b) = buf.get_mut(i) {
-            *b = b'0' + (v % 10) as u8;
-        }
-        v /= 10;
+    let mut buf = [0u8; 10];
+    w.write_all(frac_text(&mut buf, nanos, digits))
+}
+
+/// The two digits of 0–99.
+#[allow(clippy::indexing_slicing)] // constant evaluation: checked when compiling
+const PAIRS: [[u8; 2]; 100] = {
+    let mut t = [[0u8; 2]; 100];
+    let mut i = 0;
+    while i < 100 {
+        t[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+        i += 1;
     }
-    w.write_all(buf.get(..=d).unwrap_or(&[]))
+    t
+};
+
+/// `.ffffff` (`digits` 6: microseconds) or `.fffffffff` (9), written into `buf`, two digits
+/// at a time.
+#[inline]
+fn frac_text(buf: &mut [u8; 10], nanos: u32, digits: u32) -> &[u8] {
+    let pair = |n: u32| PAIRS.get((n % 100) as usize).copied().unwrap_or([b'0'; 2]);
+    buf[0] = b'.';
+    let v = if digits == 9 { nanos % 1_000_000_000 } else { nanos / 1000 % 1_000_000 };
+    let (rest, at) = if digits == 9 {
+        buf[1] = b'0' + (v / 100_000_000) as u8;
+        (v % 100_000_000, 2)
+    } else {
+        (v, 1)
+    };
+    // The remaining 6 or 8 digits, most significant pair first.
+    let pairs = if digits == 9 { 4 } else { 3 };
+    let mut div = if digits == 9 { 1_000_000 } else { 10_000 };
+    for k in 0..pairs {
+        if let Some(d) = buf.get_mut(at + 2 * k..at + 2 * k + 2) {
+            d.copy_from_slice(&pair(rest / div));
+        }
+        div /= 100;
+    }
+    buf.get(..=digits as usize).unwrap_or(&[])
 }
 
 /// A signed duration as `HH:MM:SS.ffffff` (tcpdump's delta format).
@@ -262,6 +315,32 @@ mod tests {
         let b = Timestamp { secs: 101, nanos: 22_000 };
         assert_eq!(s(|w| c.write(w, a, TsPrecision::Micro)), "00:00:00.000000 ");
         assert_eq!(s(|w| c.write(w, b, TsPrecision::Micro)), "00:00:01.000022 ");
+    }
+
+    #[test]
+    fn fractions_match_digit_by_digit() {
+        let reference = |nanos: u32, digits: u32| {
+            let v = if digits == 9 { nanos } else { nanos / 1000 };
+            let text = format!("{v:0width$}", width = digits as usize);
+            format!(".{}", &text[text.len() - digits as usize..])
+        };
+        for nanos in [0, 1, 9, 999, 1_000, 123_456_789, 686_702_123, 999_999_999, 1_000_000_000, u32::MAX] {
+            for digits in [6, 9] {
+                assert_eq!(s(|w| frac(w, nanos, digits)), reference(nanos, digits), "{nanos} {digits}");
+            }
+        }
+    }
+
+    #[test]
+    fn time_style_writes_the_fraction_and_a_space() {
+        // The hour depends on the local time zone; the fraction and what follows do not.
+        let ts = Timestamp { secs: 1_795_459_097, nanos: 686_702_123 };
+        let mut c = Clock::new(TsStyle::Time, true);
+        assert!(s(|w| c.write(w, ts, TsPrecision::Nano)).ends_with(":17.686702123 "));
+        assert!(s(|w| c.write(w, ts, TsPrecision::Micro)).ends_with(":17.686702 "));
+        let mut c = Clock::new(TsStyle::Date, false);
+        let text = s(|w| c.write(w, ts, TsPrecision::Micro));
+        assert_eq!(text.len(), "2026-11-23 18:38:17.686702 ".len(), "{text}");
     }
 
     #[test]
