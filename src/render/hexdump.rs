@@ -1,8 +1,8 @@
 //! `-x` / `-X`: a hex (and ASCII) dump of each packet under its line, in tcpdump's layout:
 //! a tab, the offset, then 16 bytes in groups of two, then the printable characters.
 //!
-//! Rows are built in a stack buffer from a table of the 256 bytes' hex digits and written a
-//! few rows at a time (one `write_all` per ~40 rows rather than one per piece).
+//! Each row is built in a stack buffer from a table of the 256 bytes' hex digits and written
+//! with one `write_all` (rather than one per piece).
 
 use std::io::{self, Write};
 
@@ -35,23 +35,15 @@ const SHOWN: [u8; 256] = {
 /// Longest row: tab, `0x`, up to 16 offset digits, `:  `, 39 hex columns, two spaces, 16
 /// characters, newline.
 const ROW_MAX: usize = 1 + 2 + 16 + 3 + 39 + 2 + 16 + 1;
-/// Rows are gathered in a buffer of this size before being written.
-const BUF: usize = 4096;
 
 /// Writes `bytes` as tcpdump does: `\t0x0010:  4500 003c …  E..<`.
 pub fn dump<W: Write + ?Sized>(w: &mut W, bytes: &[u8], ascii: bool) -> io::Result<()> {
-    let mut buf = [0u8; BUF];
-    let mut len = 0;
-    for (row, chunk) in bytes.chunks(16).enumerate() {
-        if len + ROW_MAX > BUF {
-            w.write_all(buf.get(..len).unwrap_or(&[]))?;
-            len = 0;
-        }
-        if let Some(dst) = buf.get_mut(len..len + ROW_MAX) {
-            len += write_row(dst, row * 16, chunk, ascii);
-        }
+    let mut row = [0u8; ROW_MAX];
+    for (i, chunk) in bytes.chunks(16).enumerate() {
+        let n = write_row(&mut row, i * 16, chunk, ascii);
+        w.write_all(row.get(..n).unwrap_or(&[]))?;
     }
-    w.write_all(buf.get(..len).unwrap_or(&[]))
+    Ok(())
 }
 
 /// One row into `dst` (at least `ROW_MAX` bytes); returns its length.
