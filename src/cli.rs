@@ -24,6 +24,18 @@ pub enum Lang {
     Ko,
 }
 
+/// `sockets --source`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum SocketSource {
+    /// netlink sock_diag, and /proc/net where netlink cannot be used.
+    #[default]
+    Auto,
+    /// netlink sock_diag only (what ss uses).
+    Netlink,
+    /// /proc/net/{tcp,tcp6,udp,udp6} only.
+    Proc,
+}
+
 /// Shells for `--completions`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Shell {
@@ -56,7 +68,7 @@ pub enum Shell {
                   Exit status: 0 done, 1 runtime error (file, interface, filter, truncated capture), 2 usage error."
 )]
 pub struct Args {
-    /// Subcommands (explain, services).
+    /// Subcommands (explain, services, sockets, who).
     #[command(subcommand)]
     pub command: Option<Command>,
 
@@ -226,6 +238,38 @@ pub enum Command {
         /// Ports (443), sockets (192.168.1.10:52341) or IPv6 sockets ([2001:db8::1]:443).
         #[arg(value_name = "PORT|IP:PORT", required = true, allow_hyphen_values = true)]
         targets: Vec<String>,
+    },
+    /// This machine's sockets, as `ss -tuanp` shows them, with programs and what each state means.
+    #[command(after_help = "Filters combine with \"and\"; several of one kind with \"or\":\n  \
+                            portlens sockets --listen          listening sockets (TCP LISTEN, UDP not connected)\n  \
+                            portlens sockets tcp 443           TCP sockets with local or peer port 443 (also :443)\n  \
+                            portlens sockets python3 --pid 4690  sockets of programs named python3… or pid 4690\n\n\
+                            Without root, other users' programs cannot be named: sudo portlens sockets.")]
+    Sockets {
+        /// Only listening sockets: TCP LISTEN and UDP sockets that are not connected (as ss -l).
+        #[arg(short = 'l', long = "listen")]
+        listen: bool,
+        /// Only sockets held by this process id (repeat for more).
+        #[arg(long = "pid", value_name = "PID")]
+        pid: Vec<u32>,
+        /// JSON Lines, one object per socket.
+        #[arg(long = "json")]
+        json: bool,
+        /// Do not name services beside ports.
+        #[arg(short = 'n', long = "numeric")]
+        numeric: bool,
+        /// Where the table comes from: netlink sock_diag (as ss), /proc/net, or netlink with /proc/net as fallback.
+        #[arg(long = "source", value_enum, default_value_t = SocketSource::Auto)]
+        source: SocketSource,
+        /// tcp, udp, a port (80, :443) or part of a program name; a port matches the local or the peer side.
+        #[arg(value_name = "FILTER")]
+        filters: Vec<String>,
+    },
+    /// Which programs hold PORT, in which state, and whether a server can start there (lsof -i :80, fuser 80/tcp).
+    Who {
+        /// A port (80, :80), optionally with its protocol (80/tcp, 53/udp).
+        #[arg(value_name = "PORT[/PROTO]")]
+        target: String,
     },
     /// Search the service registry by name, number or description (mysql → 3306/tcp).
     Services {

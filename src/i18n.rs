@@ -11,6 +11,8 @@
 //!
 //! Arrows: `i18n → {model::fields, services, vocab}`; `render` and `teach` use it.
 
+pub mod sockets;
+
 use std::fmt::{self, Display, Write as _};
 
 use crate::model::fields::FieldId;

@@ -21,6 +21,7 @@ pub mod render;
 pub mod sandbox;
 pub mod services;
 pub mod settings;
+pub mod sockets;
 pub mod stop;
 pub mod teach;
 pub mod vocab;

@@ -25,6 +25,9 @@ fn main() -> ExitCode {
         return man();
     }
     if let Some(cmd) = &args.command {
+        if matches!(cmd, Command::Sockets { .. } | Command::Who { .. }) {
+            return machine_command(cmd, &args);
+        }
         return subcommand(cmd, &args);
     }
     if args.list_interfaces {
@@ -82,6 +85,7 @@ fn subcommand(cmd: &Command, args: &Args) -> ExitCode {
     let words = match cmd {
         Command::Explain { targets } => targets,
         Command::Services { query } => query,
+        Command::Sockets { .. } | Command::Who { .. } => return machine_command(cmd, args),
     };
     // `--lang`/`--color` written after the subcommand's arguments arrive among them.
     let result = teach::split_output_flags(words).and_then(|flags| {
@@ -94,10 +98,53 @@ fn subcommand(cmd: &Command, args: &Args) -> ExitCode {
         let r = match cmd {
             Command::Explain { .. } => teach::run_explain(&mut out, &flags.rest, &opts),
             Command::Services { .. } => teach::run_services(&mut out, &flags.rest, &opts),
+            Command::Sockets { .. } | Command::Who { .. } => Ok(()),
         };
         r.and_then(|()| std::io::Write::flush(&mut out).map_err(TeachError::Io))
     });
     match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            for line in e.messages() {
+                eprintln!("{line}");
+            }
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// `sockets` and `who`: the machine's socket table.
+fn machine_command(cmd: &Command, args: &Args) -> ExitCode {
+    use portlens::cli::SocketSource;
+    use portlens::settings::{color_choice, language, resolve_color, resolve_lang};
+    use portlens::sockets::SourceChoice;
+    use portlens::teach::{self, Options, SocketsRequest, SystemFacts, TeachError};
+    let opts = Options {
+        lang: resolve_lang(args.lang.map(language)),
+        color: resolve_color(color_choice(args.color)),
+        facts: SystemFacts::read(),
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let r = match cmd {
+        Command::Sockets { listen, pid, json, numeric, source, filters } => {
+            let req = SocketsRequest {
+                filters: filters.clone(),
+                listen: *listen,
+                pids: pid.clone(),
+                json: *json || args.json,
+                numeric: *numeric || args.numeric > 1,
+                source: match source {
+                    SocketSource::Auto => SourceChoice::Auto,
+                    SocketSource::Netlink => SourceChoice::Netlink,
+                    SocketSource::Proc => SourceChoice::ProcNet,
+                },
+            };
+            teach::run_sockets(&mut out, &req, &opts)
+        }
+        Command::Who { target } => teach::run_who(&mut out, target, &opts),
+        Command::Explain { .. } | Command::Services { .. } => Ok(()),
+    };
+    match r.and_then(|()| std::io::Write::flush(&mut out).map_err(TeachError::Io)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             for line in e.messages() {

@@ -12,7 +12,9 @@
 pub mod explain;
 pub mod facts;
 pub mod services_cmd;
+pub mod sockets_cmd;
 pub mod target;
+pub mod who;
 
 use std::fmt;
 use std::io::{self, Write};
@@ -21,6 +23,7 @@ pub use facts::SystemFacts;
 
 use crate::i18n;
 use crate::render::color::Palette;
+use crate::sockets::{Proto, Query, SourceChoice, Table};
 use crate::vocab::{ColorChoice, Language};
 
 /// How to write the teaching output.
@@ -43,6 +46,8 @@ pub enum TeachError {
     NoMatch(String),
     /// Writing the output failed.
     Io(io::Error),
+    /// The machine could not be asked (the socket table unreadable): exit 1.
+    Runtime(String),
 }
 
 impl TeachError {
@@ -51,7 +56,7 @@ impl TeachError {
     pub fn exit_code(&self) -> u8 {
         match self {
             TeachError::Usage(_) => 2,
-            TeachError::NoMatch(_) => 1,
+            TeachError::NoMatch(_) | TeachError::Runtime(_) => 1,
             TeachError::Io(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
             TeachError::Io(_) => 1,
         }
@@ -78,6 +83,7 @@ impl fmt::Display for TeachError {
                 q.escape_debug()
             ),
             TeachError::Io(e) => write!(f, "cannot write the output: {e}"),
+            TeachError::Runtime(m) => f.write_str(m),
         }
     }
 }
@@ -173,13 +179,129 @@ pub fn run_explain(w: &mut dyn Write, targets: &[String], o: &Options) -> Result
     if !errors.is_empty() {
         return Err(TeachError::Usage(errors));
     }
-    explain::cards(
-        w,
-        &parsed,
-        i18n::texts(o.lang),
-        Palette::new(o.color),
-        &o.facts,
-    )?;
+    let t = i18n::texts(o.lang);
+    let st = i18n::sockets::socket_texts(o.lang);
+    // "On this machine now" under a port's card: read the socket table once, if any bare port
+    // is asked about (a socket target is about another machine's address, maybe).
+    let table = parsed
+        .iter()
+        .any(|p| matches!(p, target::Target::Port(_)))
+        .then(|| machine_table(&[Proto::Tcp, Proto::Udp], SourceChoice::Auto))
+        // A `/proc` copy without the socket files says nothing about sockets.
+        .filter(|r| r.is_ok() || std::env::var_os(facts::PROC_ENV).is_none_or(|v| v.is_empty()));
+    for (i, target) in parsed.iter().enumerate() {
+        if i > 0 {
+            w.write_all(b"\n")?;
+        }
+        explain::card(w, target, t, Palette::new(o.color), &o.facts)?;
+        if let (target::Target::Port(port), Some(table)) = (target, &table) {
+            now_lines(w, table, *port, t, st, &o.facts)?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// `explain PORT`'s "On this machine now" lines: each protocol's verdict, as `who` says it.
+/// Nothing when the table could not be read from a `/proc` copy that lacks it.
+fn now_lines(
+    w: &mut dyn Write,
+    table: &Result<Table, String>,
+    port: u16,
+    t: &i18n::Texts,
+    st: &i18n::sockets::SocketTexts,
+    facts: &SystemFacts,
+) -> Result<(), TeachError> {
+    writeln!(w)?;
+    writeln!(w, "{}", st.now_title)?;
+    match table {
+        Ok(table) => {
+            for proto in [Proto::Tcp, Proto::Udp] {
+                for (i, line) in who::verdict(table, port, proto, t, st, facts).iter().enumerate() {
+                    let head = if i == 0 { proto.as_str() } else { "" };
+                    writeln!(w, "  {head:<4} {line}")?;
+                }
+            }
+        }
+        Err(why) => writeln!(w, "  {}", i18n::fill(st.cannot_read, &[("why", why)]))?,
+    }
+    Ok(())
+}
+
+/// The machine's socket table: netlink and `/proc`, or only the files of a `/proc` copy named
+/// by `PORTLENS_PROC` (a copy of another machine's files says nothing of this one's netlink).
+fn machine_table(protos: &[Proto], choice: SourceChoice) -> Result<Table, String> {
+    let root = std::env::var_os(facts::PROC_ENV).filter(|v| !v.is_empty());
+    let (root, choice) = match root {
+        Some(r) => (std::path::PathBuf::from(r), SourceChoice::ProcNet),
+        None => (std::path::PathBuf::from("/proc"), choice),
+    };
+    crate::sockets::read(&root, choice, protos).map_err(|e| e.0)
+}
+
+/// What `portlens sockets` was asked.
+#[derive(Clone, Debug, Default)]
+pub struct SocketsRequest {
+    /// Words: `tcp`, `udp`, ports, program names.
+    pub filters: Vec<String>,
+    /// `--listen`.
+    pub listen: bool,
+    /// `--pid`.
+    pub pids: Vec<u32>,
+    /// `--json`.
+    pub json: bool,
+    /// `-n`: no service names.
+    pub numeric: bool,
+    /// `--source`.
+    pub source: SourceChoice,
+}
+
+/// Turns the filter words into a query: `tcp`/`udp`, a port (`80`, `:443`, `80/tcp`), or
+/// part of a program name. A number that is not a port is a usage error.
+pub fn sockets_query(req: &SocketsRequest) -> Result<Query, TeachError> {
+    let mut q = Query { listen: req.listen, pids: req.pids.clone(), ..Query::default() };
+    let mut errors = Vec::new();
+    for word in &req.filters {
+        match word.to_ascii_lowercase().as_str() {
+            "tcp" => q.protos.push(Proto::Tcp),
+            "udp" => q.protos.push(Proto::Udp),
+            _ => match who::parse_target(word) {
+                Ok((port, protos)) => {
+                    q.ports.push(port);
+                    if protos.len() == 1 {
+                        q.protos.extend(protos);
+                    }
+                }
+                Err(e) if word.trim_start_matches(':').bytes().next().is_some_and(|b| b.is_ascii_digit()) => {
+                    errors.push(e.replacen("who:", "sockets:", 1));
+                }
+                Err(_) => q.programs.push(word.clone()),
+            },
+        }
+    }
+    if errors.is_empty() { Ok(q) } else { Err(TeachError::Usage(errors)) }
+}
+
+/// `portlens sockets`.
+pub fn run_sockets(w: &mut dyn Write, req: &SocketsRequest, o: &Options) -> Result<(), TeachError> {
+    let q = sockets_query(req)?;
+    let table = machine_table(&q.protos(), req.source).map_err(TeachError::Runtime)?;
+    if req.json {
+        sockets_cmd::write_json(w, &table, &q, &o.facts)?;
+    } else {
+        let st = i18n::sockets::socket_texts(o.lang);
+        sockets_cmd::write_text(w, &table, &q, i18n::texts(o.lang), st, &o.facts, req.numeric)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// `portlens who PORT[/PROTO]`.
+pub fn run_who(w: &mut dyn Write, target: &str, o: &Options) -> Result<(), TeachError> {
+    let (port, protos) = who::parse_target(target).map_err(|e| TeachError::Usage(vec![e]))?;
+    let table = machine_table(&protos, SourceChoice::Auto).map_err(TeachError::Runtime)?;
+    let st = i18n::sockets::socket_texts(o.lang);
+    who::write(w, &table, port, &protos, i18n::texts(o.lang), st, &o.facts)?;
     w.flush()?;
     Ok(())
 }
