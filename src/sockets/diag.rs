@@ -248,7 +248,7 @@ mod tests {
         let mut bad = msg(SOCK_DIAG_BY_FAMILY, &diag_body());
         bad[0] = 0xff;
         assert!(parse(Proto::Tcp, &bad, &mut out).is_err());
-        for cut in 0..80 {
+        for cut in 0..DIAG_MSG {
             let b = msg(SOCK_DIAG_BY_FAMILY, &diag_body()[..cut]);
             let _ = parse(Proto::Tcp, &b, &mut out);
         }
