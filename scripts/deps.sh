@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages portlens needs, only those that are missing:
 #   libpcap-dev (to build), and with --test also tshark and tcpdump (the differential tests
-#   compare against them). Uses sudo when not root. Safe to run again: it does nothing when
-#   everything is there.
+#   compare against them) and, when python3 cannot import jsonschema, python3-jsonschema
+#   (tests/ecs.rs validates the output against schemas/). Uses sudo when not root. Safe to run
+#   again: it does nothing when everything is there.
 set -euo pipefail
 
 want=(libpcap-dev)
 if [[ "${1:-}" == "--test" ]]; then
   want+=(tshark tcpdump)
+  if ! python3 -c 'import jsonschema' 2>/dev/null; then
+    want+=(python3-jsonschema)
+  fi
 fi
 
 missing=()

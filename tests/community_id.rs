@@ -33,11 +33,11 @@ fn packets(dir: &std::path::Path) -> Vec<Value> {
 /// the type, which the spec writes as the source port).
 fn same_flow(p: &Value, e: &Value) -> bool {
     let proto = e["proto"].as_u64().unwrap();
-    if p["source"]["ip"] != e["saddr"] || p["destination"]["ip"] != e["daddr"] || p["network"]["iana_number"] != proto {
+    if p["source"]["ip"] != e["saddr"] || p["destination"]["ip"] != e["daddr"] || p["network"]["iana_number"] != proto.to_string().as_str() {
         return false;
     }
     match proto {
-        1 | 58 => p["icmp"]["type"] == e["sport"],
+        1 | 58 => p["portlens"]["icmp"]["type"] == e["sport"],
         6 | 17 => p["source"]["port"] == e["sport"] && p["destination"]["port"] == e["dport"],
         _ => true,
     }
@@ -62,7 +62,7 @@ fn every_packet_gets_the_ids_of_the_spec() {
         let ours: Vec<&Value> = pkts.iter().filter(|p| same_flow(p, e)).collect();
         assert!(!ours.is_empty(), "no packet of {e}");
         for p in ours {
-            assert_eq!(p["network"]["community_id"], e["communityid"], "frame {}: {e}", p["frame"]);
+            assert_eq!(p["network"]["community_id"], e["communityid"], "frame {}: {e}", p["portlens"]["frame"]);
             checked += 1;
         }
     }
@@ -75,14 +75,14 @@ fn every_packet_gets_the_ids_of_the_spec() {
 fn flow_records_carry_the_id_of_their_packets() {
     let run = common::run(&["-r", &common::fixture("lesson.pcap"), "--json", "--flows"]);
     let all = common::json_lines(&run.stdout);
-    let flows: Vec<&Value> = all.iter().filter(|v| v["type"] == "flow").collect();
+    let flows: Vec<&Value> = all.iter().filter(|v| v["event"]["dataset"] == "portlens.flow").collect();
     assert!(flows.len() >= 3);
     for f in flows {
         let id = f["network"]["community_id"].as_str().unwrap();
         assert!(id.starts_with("1:") && id.len() == 30, "{id}");
         let pkt = all
             .iter()
-            .find(|p| p["type"] == "packet" && p["source"]["port"] == f["source"]["port"] && p["source"]["ip"] == f["source"]["ip"])
+            .find(|p| p["event"]["dataset"] == "portlens.packet" && p["source"]["port"] == f["source"]["port"] && p["source"]["ip"] == f["source"]["ip"])
             .unwrap();
         assert_eq!(pkt["network"]["community_id"], id);
     }

@@ -128,7 +128,7 @@ fn ours(path: &Path) -> (Option<i32>, BTreeMap<u64, (Rec, Value)>, usize) {
             bad_lines += 1;
             continue;
         };
-        let Some(frame) = v["frame"].as_u64() else { continue };
+        let Some(frame) = v["portlens"]["frame"].as_u64() else { continue };
         let ip = |k: &str| v[k]["ip"].as_str().and_then(|s| s.parse::<IpAddr>().ok());
         let (Some(src), Some(dst)) = (ip("source"), ip("destination")) else { continue };
         let n = |x: &Value| x.as_u64().unwrap_or(u64::MAX);
@@ -138,19 +138,19 @@ fn ours(path: &Path) -> (Option<i32>, BTreeMap<u64, (Rec, Value)>, usize) {
                 dst,
                 sp: n(&v["source"]["port"]),
                 dp: n(&v["destination"]["port"]),
-                flags: n(&v["tcp"]["flags_raw"]),
-                seq: n(&v["tcp"]["seq"]),
-                ack: n(&v["tcp"]["ack"]),
-                win: n(&v["tcp"]["window"]),
-                hdr: v["tcp"]["header_len"].as_u64(),
-                len: v["tcp"]["payload_len"].as_u64(),
+                flags: n(&v["portlens"]["tcp"]["flags_raw"]),
+                seq: n(&v["portlens"]["tcp"]["seq"]),
+                ack: n(&v["portlens"]["tcp"]["ack"]),
+                win: n(&v["portlens"]["tcp"]["window"]),
+                hdr: v["portlens"]["tcp"]["header_len"].as_u64(),
+                len: v["portlens"]["tcp"]["payload_len"].as_u64(),
             },
             Some("udp") => Rec::Udp {
                 src,
                 dst,
                 sp: n(&v["source"]["port"]),
                 dp: n(&v["destination"]["port"]),
-                length: n(&v["udp"]["length"]),
+                length: n(&v["portlens"]["udp"]["length"]),
             },
             _ => continue,
         };

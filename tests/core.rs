@@ -62,8 +62,8 @@ fn absolute_sequence_numbers_with_capital_s() {
     let rel = ok_lines(&["-r", &fixture("lesson.pcap"), "-c", "2"]);
     let abs = ok_lines(&["-r", &fixture("lesson.pcap"), "-c", "2", "-S"]);
     let js = json_lines(&run(&["-r", &fixture("lesson.pcap"), "-c", "2", "--json"]).stdout);
-    let seq0 = js[0]["tcp"]["seq"].as_u64().expect("seq");
-    let seq1 = js[1]["tcp"]["seq"].as_u64().expect("seq");
+    let seq0 = js[0]["portlens"]["tcp"]["seq"].as_u64().expect("seq");
+    let seq1 = js[1]["portlens"]["tcp"]["seq"].as_u64().expect("seq");
     assert!(rel[0].contains("seq 0 "));
     assert!(abs[0].contains(&format!("seq {seq0} ")), "{}", abs[0]);
     assert!(abs[1].contains(&format!("seq {seq1} ack {} ", seq0 + 1)), "{}", abs[1]);
@@ -101,7 +101,7 @@ fn timestamp_styles_follow_tcpdump() {
 #[test]
 fn nanosecond_captures_keep_their_digits() {
     let js = json_lines(&run(&["-r", &fixture("nanosecond.pcap"), "--json", "-c", "1"]).stdout);
-    let ts = js[0]["ts"].as_str().expect("ts");
+    let ts = js[0]["@timestamp"].as_str().expect("ts");
     assert_eq!(ts.len(), "2026-11-23T18:38:17.686702123Z".len(), "{ts}");
     let nano = ok_lines(&["-r", &fixture("nanosecond.pcap"), "-c", "1", "--nano"]);
     assert!(nano[0].starts_with("18:38:17.686702123 "), "9 digits with --nano: {}", nano[0]);
@@ -116,10 +116,10 @@ fn link_header_with_e_and_vlan_tags() {
     let all = lines.join("\n");
     assert!(all.contains("vlan 100, vlan 200"), "QinQ tags in order:\n{all}");
     let js = json_lines(&run(&["-r", &fixture("vlan.pcap"), "--json"]).stdout);
-    assert_eq!(js[0]["link"]["vlan"], serde_json::json!([10]));
-    assert_eq!(js[0]["network"]["vlan"]["id"], 10);
-    assert!(js.iter().any(|p| p["link"]["vlan"] == serde_json::json!([100, 200])));
-    assert!(js.iter().any(|p| p["link"]["vlan"].as_array().is_some_and(|a| a.len() == 3)), "triple tag");
+    assert_eq!(js[0]["portlens"]["link"]["vlan"], serde_json::json!([10]));
+    assert_eq!(js[0]["network"]["vlan"]["id"], "10");
+    assert!(js.iter().any(|p| p["portlens"]["link"]["vlan"] == serde_json::json!([100, 200])));
+    assert!(js.iter().any(|p| p["portlens"]["link"]["vlan"].as_array().is_some_and(|a| a.len() == 3)), "triple tag");
     for p in &js {
         assert!(p["source"]["port"].is_u64(), "every tagged packet decodes to ports: {p}");
     }
@@ -148,7 +148,7 @@ fn every_link_type_decodes_to_ports() {
         let with_ports = js.iter().filter(|p| p["source"]["port"].is_u64()).count();
         assert!(with_ports >= min_ports, "{file}: {with_ports} packets with ports, want {min_ports}");
         for p in &js {
-            assert!(p["warnings"].as_array().is_some_and(|w| w.is_empty()) || file == "mixed-linktypes.pcapng",
+            assert!(p["portlens"]["warnings"].as_array().is_some_and(|w| w.is_empty()) || file == "mixed-linktypes.pcapng",
                 "{file}: unexpected warnings {p}");
         }
     }
@@ -157,7 +157,7 @@ fn every_link_type_decodes_to_ports() {
 #[test]
 fn sll_loopback_arphrd_772_is_decoded() {
     let js = json_lines(&run(&["-r", &fixture("sll.pcap"), "--json"]).stdout);
-    let lo = js.iter().find(|p| p["link"]["arphrd"] == 772).expect("an ARPHRD 772 packet");
+    let lo = js.iter().find(|p| p["portlens"]["link"]["arphrd"] == 772).expect("an ARPHRD 772 packet");
     assert_eq!(lo["source"]["ip"], "127.0.0.1");
     assert_eq!(lo["destination"]["port"], 8080);
 }
@@ -196,12 +196,12 @@ fn snaplen_cut_headers_show_ports_and_say_what_was_cut() {
     assert!(lines[3].contains("UDP 192.0.2.10:42104 → 198.51.100.20:53"), "{}", lines[3]);
     assert!(lines[4].contains("cut: IPv4 header has 10 of 20 bytes"), "{}", lines[4]);
     let js = json_lines(&run(&["-r", &fixture("snaplen-cut.pcap"), "--json"]).stdout);
-    assert_eq!(js[0]["tcp"]["flags"], serde_json::Value::Null, "flags not captured");
+    assert_eq!(js[0]["portlens"]["tcp"]["flags"], serde_json::Value::Null, "flags not captured");
     assert_eq!(js[0]["source"]["port"], 42101);
-    assert!(js[0]["warnings"][0].as_str().is_some_and(|w| w.contains("cut")));
+    assert!(js[0]["portlens"]["warnings"][0].as_str().is_some_and(|w| w.contains("cut")));
     // Header cut after the window: flags, seq, ack and window are still reported.
-    assert_eq!(js[2]["tcp"]["flags_raw"], 2);
-    assert_eq!(js[2]["tcp"]["window"], 64240);
+    assert_eq!(js[2]["portlens"]["tcp"]["flags_raw"], 2);
+    assert_eq!(js[2]["portlens"]["tcp"]["window"], 64240);
 }
 
 #[test]

@@ -29,7 +29,7 @@ fn ok(args: &[&str]) -> String {
 fn records(args: &[&str], ty: &str) -> Vec<Value> {
     let mut a = args.to_vec();
     a.extend(["--flows", "--json"]);
-    json_lines(&ok(&a)).into_iter().filter(|v| v["type"] == ty).collect()
+    json_lines(&ok(&a)).into_iter().filter(|v| v["event"]["dataset"] == format!("portlens.{ty}")).collect()
 }
 
 fn flows_of(file: &str) -> Vec<Value> {
@@ -170,19 +170,19 @@ fn client_closes_first_so_the_client_holds_time_wait() {
     assert_eq!(r["source"]["port"], 40101);
     assert_eq!(r["destination"]["port"], 8081);
     assert_eq!(r["network"]["transport"], "tcp");
-    assert_eq!(r["flow"]["roles"], "syn");
-    assert_eq!(r["flow"]["outcome"], "closed");
-    assert_eq!(r["flow"]["first_fin"], "client");
-    assert_eq!(r["flow"]["time_wait"], "client");
-    assert_eq!(r["flow"]["client_state"], "TIME_WAIT");
-    assert_eq!(r["flow"]["server_state"], "CLOSED");
+    assert_eq!(r["portlens"]["flow"]["roles"], "syn");
+    assert_eq!(r["portlens"]["flow"]["outcome"], "closed");
+    assert_eq!(r["portlens"]["flow"]["first_fin"], "client");
+    assert_eq!(r["portlens"]["flow"]["time_wait"], "client");
+    assert_eq!(r["portlens"]["flow"]["client_state"], "TIME_WAIT");
+    assert_eq!(r["portlens"]["flow"]["server_state"], "CLOSED");
     assert_eq!(r["network"]["packets"], 11);
     assert_eq!((r["source"]["packets"].as_u64(), r["destination"]["packets"].as_u64()), (Some(6), Some(5)));
     assert_eq!(
-        (r["source"]["payload_bytes"].as_u64(), r["destination"]["payload_bytes"].as_u64()),
+        (r["portlens"]["flow"]["client_payload_bytes"].as_u64(), r["portlens"]["flow"]["server_payload_bytes"].as_u64()),
         (Some(24), Some(17))
     );
-    assert!(r["flow"]["rtt_ns"].as_u64().is_some_and(|n| n > 0 && n < 10_000_000), "{r}");
+    assert!(r["portlens"]["flow"]["rtt_ns"].as_u64().is_some_and(|n| n > 0 && n < 10_000_000), "{r}");
     assert!(r["event"]["duration"].as_u64().is_some_and(|n| n > 300_000_000), "{r}");
 }
 
@@ -191,63 +191,63 @@ fn server_closes_first_so_the_server_holds_time_wait() {
     let f = flows_of("tcp-close-server-first.pcap");
     let r = &f[0];
     assert_eq!(r["source"]["port"], 40102, "the SYN sender is the client");
-    assert_eq!(r["flow"]["outcome"], "closed");
-    assert_eq!(r["flow"]["first_fin"], "server");
-    assert_eq!(r["flow"]["time_wait"], "server");
-    assert_eq!(r["flow"]["client_state"], "CLOSED");
-    assert_eq!(r["flow"]["server_state"], "TIME_WAIT");
-    assert!(r["flow"]["explanation"].as_str().is_some_and(|s| s.contains("Address already in use")), "{r}");
+    assert_eq!(r["portlens"]["flow"]["outcome"], "closed");
+    assert_eq!(r["portlens"]["flow"]["first_fin"], "server");
+    assert_eq!(r["portlens"]["flow"]["time_wait"], "server");
+    assert_eq!(r["portlens"]["flow"]["client_state"], "CLOSED");
+    assert_eq!(r["portlens"]["flow"]["server_state"], "TIME_WAIT");
+    assert!(r["portlens"]["flow"]["explanation"].as_str().is_some_and(|s| s.contains("Address already in use")), "{r}");
 }
 
 #[test]
 fn refused_reset_and_no_answer_with_their_errno() {
     let r = &flows_of("tcp-refused.pcap")[0];
-    assert_eq!(r["flow"]["outcome"], "refused");
-    assert_eq!(r["flow"]["errno"], "ECONNREFUSED");
+    assert_eq!(r["portlens"]["flow"]["outcome"], "refused");
+    assert_eq!(r["portlens"]["flow"]["errno"], "ECONNREFUSED");
     assert_eq!(r["network"]["packets"], 2);
     assert_eq!(
-        (r["flow"]["client_state"].as_str(), r["flow"]["server_state"].as_str()),
+        (r["portlens"]["flow"]["client_state"].as_str(), r["portlens"]["flow"]["server_state"].as_str()),
         (Some("CLOSED"), Some("CLOSED"))
     );
 
     let r = &flows_of("tcp-reset.pcap")[0];
-    assert_eq!(r["flow"]["outcome"], "reset");
-    assert_eq!(r["flow"]["reset_by"], "client");
-    assert_eq!(r["flow"]["errno"], "ECONNRESET");
+    assert_eq!(r["portlens"]["flow"]["outcome"], "reset");
+    assert_eq!(r["portlens"]["flow"]["reset_by"], "client");
+    assert_eq!(r["portlens"]["flow"]["errno"], "ECONNRESET");
     assert_eq!(r["network"]["packets"], 8);
 
     let all = json_lines(&ok(&["-r", &fixture("tcp-no-answer.pcap"), "--flows", "--json"]));
-    let r = all.iter().find(|v| v["type"] == "flow").expect("flow record");
-    assert_eq!(r["flow"]["outcome"], "no answer");
-    assert_eq!(r["flow"]["errno"], "ETIMEDOUT");
-    assert_eq!(r["flow"]["syn_retries"], 2);
+    let r = all.iter().find(|v| v["event"]["dataset"] == "portlens.flow").expect("flow record");
+    assert_eq!(r["portlens"]["flow"]["outcome"], "no answer");
+    assert_eq!(r["portlens"]["flow"]["errno"], "ETIMEDOUT");
+    assert_eq!(r["portlens"]["flow"]["syn_retries"], 2);
     assert_eq!(r["destination"]["packets"], 0);
-    assert_eq!(r["flow"]["client_state"], "SYN_SENT");
-    let gaps: Vec<u64> = r["flow"]["syn_gaps_us"].as_array().expect("gaps").iter().filter_map(Value::as_u64).collect();
+    assert_eq!(r["portlens"]["flow"]["client_state"], "SYN_SENT");
+    let gaps: Vec<u64> = r["portlens"]["flow"]["syn_gaps_us"].as_array().expect("gaps").iter().filter_map(Value::as_u64).collect();
     assert_eq!(gaps.len(), 2);
     assert!((900_000..1_200_000).contains(&gaps[0]), "first retry after ~1 s: {gaps:?}");
     assert!((1_800_000..2_300_000).contains(&gaps[1]), "second retry after ~2 s more: {gaps:?}");
-    let d = all.iter().find(|v| v["type"] == "detection").expect("detection");
-    assert_eq!(d["kind"], "syn_retransmission");
-    assert_eq!(d["answered"], false);
+    let d = all.iter().find(|v| v["event"]["dataset"] == "portlens.detection").expect("detection");
+    assert_eq!(d["event"]["action"], "syn-retransmission");
+    assert_eq!(d["portlens"]["detection"]["answered"], false);
 }
 
 #[test]
 fn a_scan_of_200_closed_ports_is_reported_with_source_count_and_range() {
     let all = json_lines(&ok(&["-r", &fixture("tcp-scan.pcap"), "--flows", "--json"]));
-    let flows: Vec<&Value> = all.iter().filter(|v| v["type"] == "flow").collect();
+    let flows: Vec<&Value> = all.iter().filter(|v| v["event"]["dataset"] == "portlens.flow").collect();
     assert_eq!(flows.len(), 200);
-    assert!(flows.iter().all(|f| f["flow"]["outcome"] == "refused"));
-    let scans: Vec<&Value> = all.iter().filter(|v| v["type"] == "detection" && v["kind"] == "port_scan").collect();
+    assert!(flows.iter().all(|f| f["portlens"]["flow"]["outcome"] == "refused"));
+    let scans: Vec<&Value> = all.iter().filter(|v| v["event"]["dataset"] == "portlens.detection" && v["event"]["action"] == "port-scan").collect();
     assert_eq!(scans.len(), 1);
     let s = scans[0];
     assert_eq!(s["source"]["ip"], "127.0.0.1");
     assert_eq!(s["destination"]["ip"], "127.0.0.1");
-    assert_eq!(s["ports"], 200);
-    assert_eq!(s["ports_at_least"], false, "an exact count");
-    assert_eq!(s["port_range"], serde_json::json!([20000, 20199]));
-    assert_eq!(s["refused"], 200);
-    assert_eq!(s["open"], 0);
+    assert_eq!(s["portlens"]["detection"]["ports"], 200);
+    assert_eq!(s["portlens"]["detection"]["ports_at_least"], false, "an exact count");
+    assert_eq!(s["portlens"]["detection"]["port_range"], serde_json::json!([20000, 20199]));
+    assert_eq!(s["portlens"]["detection"]["refused"], 200);
+    assert_eq!(s["portlens"]["detection"]["open"], 0);
 
     let text = ok(&["-r", &fixture("tcp-scan.pcap"), "--flows", "-w", "/dev/null"]);
     assert!(
@@ -263,8 +263,8 @@ fn ipv6_connections_are_tracked_like_ipv4() {
     assert_eq!(r["source"]["ip"], "::1");
     assert_eq!(r["source"]["port"], 40107);
     assert_eq!(r["destination"]["port"], 8087);
-    assert_eq!(r["flow"]["outcome"], "closed");
-    assert_eq!(r["flow"]["time_wait"], "client");
+    assert_eq!(r["portlens"]["flow"]["outcome"], "closed");
+    assert_eq!(r["portlens"]["flow"]["time_wait"], "client");
     let table = ok(&["-r", &fixture("tcp-ipv6.pcap"), "--flows", "-w", "/dev/null"]);
     assert!(table.contains("TCP    [::1]:40107  [::1]:8087  "), "{table}");
 }
@@ -278,12 +278,12 @@ fn udp_request_response_pairs() {
         assert_eq!(r["network"]["type"], net);
         assert_eq!(r["source"]["port"], port, "the ephemeral side is the client");
         assert_eq!(r["destination"]["port"], 8088);
-        assert_eq!(r["flow"]["outcome"], "answered");
-        assert_eq!(r["flow"]["udp_pairs"], pairs);
+        assert_eq!(r["portlens"]["flow"]["outcome"], "answered");
+        assert_eq!(r["portlens"]["flow"]["udp_pairs"], pairs);
         assert_eq!(r["source"]["packets"], pairs);
         assert_eq!(r["destination"]["packets"], pairs);
-        assert_eq!(r["source"]["payload_bytes"], 15 * pairs);
-        assert_eq!(r["destination"]["payload_bytes"], 27 * pairs);
+        assert_eq!(r["portlens"]["flow"]["client_payload_bytes"], 15 * pairs);
+        assert_eq!(r["portlens"]["flow"]["server_payload_bytes"], 27 * pairs);
     }
 }
 
@@ -294,9 +294,9 @@ fn udp_to_a_closed_port_is_tied_to_its_icmp_port_unreachable() {
     let r = &f[0];
     assert_eq!(r["source"]["port"], 40109);
     assert_eq!(r["destination"]["port"], 8089);
-    assert_eq!(r["flow"]["outcome"], "port unreachable");
-    assert_eq!(r["flow"]["errno"], "ECONNREFUSED");
-    assert_eq!(r["flow"]["icmp_errors"], 2);
+    assert_eq!(r["portlens"]["flow"]["outcome"], "port unreachable");
+    assert_eq!(r["portlens"]["flow"]["errno"], "ECONNREFUSED");
+    assert_eq!(r["portlens"]["flow"]["icmp_errors"], 2);
     assert_eq!(r["source"]["packets"], 2);
 }
 
@@ -320,17 +320,17 @@ fn a_tiny_max_flows_evicts_and_counts_but_keeps_every_record() {
     assert_eq!(closed_rows, 3, "{text}");
     args.push("--json");
     let all = json_lines(&ok(&args));
-    let sum = all.iter().find(|v| v["type"] == "flow_summary").expect("summary");
-    assert_eq!((sum["evicted"].as_u64(), sum["peak_flows"].as_u64()), (Some(3), Some(1)), "{sum}");
-    assert_eq!(all.iter().filter(|v| v["type"] == "flow").count(), 6, "every flow keeps its record");
+    let sum = all.iter().find(|v| v["event"]["dataset"] == "portlens.flow_summary").expect("summary");
+    assert_eq!((sum["portlens"]["flow_summary"]["evicted"].as_u64(), sum["portlens"]["flow_summary"]["peak_flows"].as_u64()), (Some(3), Some(1)), "{sum}");
+    assert_eq!(all.iter().filter(|v| v["event"]["dataset"] == "portlens.flow").count(), 6, "every flow keeps its record");
 
     // Finished connections leave the table at once: 200 refused connections never fill a
     // ten-flow table, and the scan is still seen.
     let all = json_lines(&ok(&["-r", &fixture("tcp-scan.pcap"), "--flows", "--json", "--max-flows", "10"]));
-    let sum = all.iter().find(|v| v["type"] == "flow_summary").expect("summary");
-    assert_eq!((sum["evicted"].as_u64(), sum["peak_flows"].as_u64()), (Some(0), Some(1)), "{sum}");
-    assert_eq!(all.iter().filter(|v| v["type"] == "flow").count(), 200);
-    assert!(all.iter().any(|v| v["kind"] == "port_scan"), "the scan is still seen");
+    let sum = all.iter().find(|v| v["event"]["dataset"] == "portlens.flow_summary").expect("summary");
+    assert_eq!((sum["portlens"]["flow_summary"]["evicted"].as_u64(), sum["portlens"]["flow_summary"]["peak_flows"].as_u64()), (Some(0), Some(1)), "{sum}");
+    assert_eq!(all.iter().filter(|v| v["event"]["dataset"] == "portlens.flow").count(), 200);
+    assert!(all.iter().any(|v| v["event"]["action"] == "port-scan"), "the scan is still seen");
 }
 
 #[test]
@@ -340,14 +340,14 @@ fn an_idle_timeout_forgets_quiet_connections() {
     // when lesson.pcap's packets arrive 7 s later.
     let args = ["-r", &fixture("tcp-no-answer.pcap"), "-r", &fixture("lesson.pcap"), "--flows", "--json"];
     let all = json_lines(&ok(&[&args[..], &["--flow-timeout", "1"]].concat()));
-    let sum = all.iter().find(|v| v["type"] == "flow_summary").expect("summary");
-    assert_eq!(sum["expired"], 3, "{sum}");
-    assert_eq!(sum["tcp_connections"], 6, "{sum}");
-    let first = all.iter().find(|v| v["type"] == "flow").expect("flow");
-    assert_eq!(first["flow"]["tracking_end"], "idle-timeout");
+    let sum = all.iter().find(|v| v["event"]["dataset"] == "portlens.flow_summary").expect("summary");
+    assert_eq!(sum["portlens"]["flow_summary"]["expired"], 3, "{sum}");
+    assert_eq!(sum["portlens"]["flow_summary"]["tcp_connections"], 6, "{sum}");
+    let first = all.iter().find(|v| v["event"]["dataset"] == "portlens.flow").expect("flow");
+    assert_eq!(first["portlens"]["flow"]["tracking_end"], "idle-timeout");
     let all = json_lines(&ok(&args));
-    let sum = all.iter().find(|v| v["type"] == "flow_summary").expect("summary");
-    assert_eq!((sum["expired"].as_u64(), sum["tcp_connections"].as_u64()), (Some(0), Some(4)), "{sum}");
+    let sum = all.iter().find(|v| v["event"]["dataset"] == "portlens.flow_summary").expect("summary");
+    assert_eq!((sum["portlens"]["flow_summary"]["expired"].as_u64(), sum["portlens"]["flow_summary"]["tcp_connections"].as_u64()), (Some(0), Some(4)), "{sum}");
 }
 
 // ---- stats ---------------------------------------------------------------------------------
@@ -355,7 +355,7 @@ fn an_idle_timeout_forgets_quiet_connections() {
 #[test]
 fn stats_count_server_ports_services_and_classes() {
     let all = json_lines(&ok(&["-r", &fixture("lesson.pcap"), "--stats", "--json"]));
-    let s = all.iter().find(|v| v["type"] == "stats").expect("stats record");
+    let s = &all.iter().find(|v| v["event"]["dataset"] == "portlens.stats").expect("stats record")["portlens"]["stats"];
     assert_eq!(s["packets"], 33);
     assert_eq!(s["network"]["tcp"]["packets"], 33);
     let ports = s["ports"].as_array().expect("ports");

@@ -34,8 +34,8 @@ fn flows(name: &str) -> (Vec<Value>, Vec<Value>) {
     let run = common::run(&["-r", &pcap(name), "--flows", "--json"]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let all = common::json_lines(&run.stdout);
-    let f = all.iter().filter(|v| v["type"] == "flow").cloned().collect();
-    let d = all.iter().filter(|v| v["type"] == "detection").cloned().collect();
+    let f = all.iter().filter(|v| v["event"]["dataset"] == "portlens.flow").cloned().collect();
+    let d = all.iter().filter(|v| v["event"]["dataset"] == "portlens.detection").cloned().collect();
     (f, d)
 }
 
@@ -74,25 +74,25 @@ fn retransmissions_are_the_kernels_own_count() {
     let n: u64 = k.iter().find_map(|l| l.strip_prefix("TcpRetransSegs ")).unwrap().parse().unwrap();
     assert!(n > 10, "the scenario lost too little to test: {n}");
     let f = only_flow("k-loss");
-    let server = &f["flow"]["analysis"]["server"];
+    let server = &f["portlens"]["flow"]["analysis"]["server"];
     // tshark's names: the plain flag is on every kind of retransmission.
     let ours = server["retransmission"].as_u64().unwrap();
     assert_eq!(ours, n, "kernel TcpRetransSegs {n}, portlens {server}");
-    assert_eq!(f["flow"]["outcome"], "closed");
+    assert_eq!(f["portlens"]["flow"]["outcome"], "closed");
     let text = common::run(&["-r", &pcap("k-loss"), "--flows"]).stdout;
     assert!(text.contains(&format!("{n} segments retransmitted by the server")), "{text}");
     assert!(text.contains("packet loss on the path"), "{text}");
     // Karn's rule leaves samples besides the handshake's.
-    assert!(f["flow"]["rtt_samples"]["count"].as_u64().unwrap() > 1, "{f}");
+    assert!(f["portlens"]["flow"]["rtt_samples"]["count"].as_u64().unwrap() > 1, "{f}");
 }
 
 #[test]
 fn a_rst_outside_the_window_is_ignored_and_tracking_goes_on() {
     assert!(kernel_says("k-rst-out-of-window").iter().any(|l| l.contains("the connection went on")));
     let f = only_flow("k-rst-out-of-window");
-    assert_eq!(f["flow"]["outcome"], "closed", "{f}");
-    assert_eq!(f["flow"]["rst_ignored"], 1);
-    assert_eq!(f["flow"]["errno"], Value::Null);
+    assert_eq!(f["portlens"]["flow"]["outcome"], "closed", "{f}");
+    assert_eq!(f["portlens"]["flow"]["rst_ignored"], 1);
+    assert_eq!(f["portlens"]["flow"]["errno"], Value::Null);
     let lines = common::run(&["-r", &pcap("k-rst-out-of-window")]).stdout;
     assert!(lines.contains("[RST] seq 1073741825 win 0 len 0 · RST ignored (out of window)"), "{lines}");
     // The segments after it are new data, not retransmissions.
@@ -105,20 +105,20 @@ fn one_sided_captures_are_named_and_are_no_scan() {
     let (f, d) = flows("k-one-sided");
     assert_eq!(f.len(), 12);
     for r in &f {
-        assert_eq!(r["flow"]["outcome"], "one-sided", "{r}");
-        assert_eq!(r["flow"]["errno"], Value::Null, "{r}");
-        assert_eq!(r["flow"]["one_sided"], true);
+        assert_eq!(r["portlens"]["flow"]["outcome"], "one-sided", "{r}");
+        assert_eq!(r["portlens"]["flow"]["errno"], Value::Null, "{r}");
+        assert_eq!(r["portlens"]["flow"]["one_sided"], true);
     }
-    assert!(d.iter().all(|x| x["kind"] != "port_scan"), "{d:?}");
+    assert!(d.iter().all(|x| x["event"]["action"] != "port-scan"), "{d:?}");
 }
 
 #[test]
 fn a_lone_rst_is_a_reset_without_a_certain_errno() {
     assert!(kernel_says("k-lone-rst")[0].contains("ECONNREFUSED"));
     let f = only_flow("k-lone-rst");
-    assert_eq!(f["flow"]["outcome"], "reset");
-    assert_eq!(f["flow"]["errno"], Value::Null, "{f}");
-    assert!(f["flow"]["detail"].as_str().unwrap().contains("no handshake seen"), "{f}");
+    assert_eq!(f["portlens"]["flow"]["outcome"], "reset");
+    assert_eq!(f["portlens"]["flow"]["errno"], Value::Null, "{f}");
+    assert!(f["portlens"]["flow"]["detail"].as_str().unwrap().contains("no handshake seen"), "{f}");
 }
 
 #[test]
@@ -131,7 +131,7 @@ fn icmp_errors_give_the_kernels_errno_in_flows_and_ladder() {
         let w: Vec<&str> = line.split_whitespace().collect();
         let (port, errno) = (w[1].parse::<u64>().unwrap(), w[2]);
         let r = f.iter().find(|r| r["destination"]["port"] == port).unwrap_or_else(|| panic!("no flow to {port}"));
-        assert_eq!(r["flow"]["errno"], errno, "port {port}: {r}");
+        assert_eq!(r["portlens"]["flow"]["errno"], errno, "port {port}: {r}");
         let block = ladder.split("\n\n").find(|b| b.lines().next().unwrap_or("").contains(&format!(":{port} "))).unwrap();
         assert!(block.contains(&format!("connect() fails with {errno}")), "port {port}:\n{block}");
         assert!(!block.contains("ETIMEDOUT"), "{block}");
@@ -142,25 +142,25 @@ fn icmp_errors_give_the_kernels_errno_in_flows_and_ladder() {
 fn simultaneous_close_leaves_both_sides_in_time_wait() {
     let (c, s) = client_server(&kernel_says("k-simultaneous-close")[0]);
     let f = only_flow("k-simultaneous-close");
-    assert_eq!((f["flow"]["client_state"].as_str().unwrap(), f["flow"]["server_state"].as_str().unwrap()), (c, s));
-    assert_eq!(f["flow"]["time_wait"], "both");
+    assert_eq!((f["portlens"]["flow"]["client_state"].as_str().unwrap(), f["portlens"]["flow"]["server_state"].as_str().unwrap()), (c, s));
+    assert_eq!(f["portlens"]["flow"]["time_wait"], "both");
 }
 
 #[test]
 fn a_lost_final_ack_leaves_the_client_established_and_the_server_in_syn_rcvd() {
     let (c, s) = client_server(&kernel_says("k-half-open")[0]);
     let f = only_flow("k-half-open");
-    assert_eq!((f["flow"]["client_state"].as_str().unwrap(), f["flow"]["server_state"].as_str().unwrap()), (c, s), "{f}");
-    assert_eq!(f["flow"]["outcome"], "half-open");
-    assert!(f["flow"]["detail"].as_str().unwrap().contains("final ACK lost"), "{f}");
+    assert_eq!((f["portlens"]["flow"]["client_state"].as_str().unwrap(), f["portlens"]["flow"]["server_state"].as_str().unwrap()), (c, s), "{f}");
+    assert_eq!(f["portlens"]["flow"]["outcome"], "half-open");
+    assert!(f["portlens"]["flow"]["detail"].as_str().unwrap().contains("final ACK lost"), "{f}");
 }
 
 #[test]
 fn syn_retries_follow_the_linear_then_exponential_timing() {
     assert_eq!(kernel_says("k-syn-retry"), vec!["ETIMEDOUT".to_string()]);
     let f = only_flow("k-syn-retry");
-    assert_eq!(f["flow"]["errno"], "ETIMEDOUT");
-    let gaps: Vec<u64> = f["flow"]["syn_gaps_us"].as_array().unwrap().iter().map(|g| g.as_u64().unwrap()).collect();
+    assert_eq!(f["portlens"]["flow"]["errno"], "ETIMEDOUT");
+    let gaps: Vec<u64> = f["portlens"]["flow"]["syn_gaps_us"].as_array().unwrap().iter().map(|g| g.as_u64().unwrap()).collect();
     // Five waits of about 1 s, then 2 s: what the explanation of "no answer" says.
     assert_eq!(gaps.len(), 6, "{gaps:?}");
     for g in &gaps[..5] {
@@ -175,12 +175,12 @@ fn syn_retries_follow_the_linear_then_exponential_timing() {
 fn a_simultaneous_open_is_one_connection_whose_syn_acks_are_no_retransmissions() {
     assert!(kernel_says("k-simultaneous-open")[0].contains("ESTAB"));
     let f = only_flow("k-simultaneous-open");
-    assert_eq!(f["flow"]["simultaneous_open"], true);
-    assert_ne!(f["flow"]["outcome"], "refused");
+    assert_eq!(f["portlens"]["flow"]["simultaneous_open"], true);
+    assert_ne!(f["portlens"]["flow"]["outcome"], "refused");
     let run = common::run(&["-r", &pcap("k-simultaneous-open"), "--json"]);
     for v in common::json_lines(&run.stdout) {
-        if v["tcp"]["flags_raw"] == 0x12 {
-            assert!(v["tcp"]["analysis"].is_null(), "{v}");
+        if v["portlens"]["tcp"]["flags_raw"] == 0x12 {
+            assert!(v["portlens"]["tcp"]["analysis"].is_null(), "{v}");
         }
     }
 }

@@ -332,7 +332,7 @@ fn check_json(buf: &[u8], frame: Option<u64>) {
         let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
         assert!(v.is_object(), "not an object: {line}");
         if let Some(n) = frame {
-            assert_eq!(v["frame"].as_u64(), Some(n), "frame number: {line}");
+            assert_eq!(v["portlens"]["frame"].as_u64(), Some(n), "frame number: {line}");
         }
     }
     if frame.is_some() {

@@ -63,7 +63,7 @@ fn any_retransmission(s: &BTreeSet<String>) -> bool {
 }
 
 fn flags(f: &Frame<'_>) -> u64 {
-    f.json["tcp"]["flags_raw"].as_u64().unwrap_or(0)
+    f.json["portlens"]["tcp"]["flags_raw"].as_u64().unwrap_or(0)
 }
 
 const EXCEPTIONS: &[Exception] = &[
@@ -95,7 +95,7 @@ const EXCEPTIONS: &[Exception] = &[
                         let (a, b) = (sock(v, "source"), sock(v, "destination"));
                         if a <= b { (a, b) } else { (b, a) }
                     };
-                    v["event"]["action"].as_str().is_some_and(|a| a.contains("simultaneous open"))
+                    v["event"]["action"] == "simultaneous-open"
                         && pair(v) == pair(f.json)
                 })
         },
@@ -109,8 +109,8 @@ const EXCEPTIONS: &[Exception] = &[
         applies: |f| {
             any_retransmission(&f.tshark)
                 && !any_retransmission(&f.ours)
-                && f.all.range(..f.json["frame"].as_u64().unwrap_or(0)).any(|(_, v)| {
-                    v["event"]["action"] == "RST ignored (out of window)"
+                && f.all.range(..f.json["portlens"]["frame"].as_u64().unwrap_or(0)).any(|(_, v)| {
+                    v["event"]["action"] == "rst-ignored"
                         && v["source"]["port"] == f.json["source"]["port"]
                         && v["source"]["ip"] == f.json["source"]["ip"]
                 })
@@ -151,12 +151,12 @@ fn portlens_records(path: &Path) -> BTreeMap<u64, Value> {
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter_map(|v| v["frame"].as_u64().map(|f| (f, v)))
+        .filter_map(|v| v["portlens"]["frame"].as_u64().map(|f| (f, v)))
         .collect()
 }
 
 fn ours_of(v: &Value) -> BTreeSet<String> {
-    v["tcp"]["analysis"].as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default()
+    v["portlens"]["tcp"]["analysis"].as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default()
 }
 
 #[derive(Default)]
@@ -171,7 +171,7 @@ struct Tally {
 fn check_file(path: &Path, tally: &Mutex<Tally>) {
     let recs = portlens_records(path);
     // Only segments both tools see as TCP are compared: without one, tshark need not run.
-    if !recs.values().any(|v| v["network"]["transport"] == "tcp" && !v["tcp"]["flags_raw"].is_null()) {
+    if !recs.values().any(|v| v["network"]["transport"] == "tcp" && !v["portlens"]["tcp"]["flags_raw"].is_null()) {
         tally.lock().unwrap().files += 1;
         return;
     }
@@ -179,7 +179,7 @@ fn check_file(path: &Path, tally: &Mutex<Tally>) {
     let mut local = Tally { files: 1, ..Tally::default() };
     for (frame, t) in &tshark {
         let Some(json) = recs.get(frame) else { continue };
-        if json["network"]["transport"] != "tcp" || json["tcp"]["flags_raw"].is_null() {
+        if json["network"]["transport"] != "tcp" || json["portlens"]["tcp"]["flags_raw"].is_null() {
             continue;
         }
         local.segments += 1;

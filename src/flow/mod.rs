@@ -726,12 +726,18 @@ impl Tracker {
             detections,
             detections_omitted: std::mem::take(&mut self.detections_omitted),
             counters,
+            clock: self.clock(),
         }
     }
 
     /// The `--stats` counts (`None` unless the tracker was configured with `stats`).
     pub fn stats(&self) -> Option<StatsReport> {
-        self.stats.as_ref().map(|s| s.report())
+        self.stats.as_ref().map(|s| StatsReport { clock: self.clock(), ..s.report() })
+    }
+
+    /// The latest capture time seen, `None` before the first packet.
+    pub fn clock(&self) -> Option<Timestamp> {
+        (self.clock.secs != i64::MIN).then_some(self.clock)
     }
 }
 

@@ -155,6 +155,7 @@ impl PortStats {
             ports,
             sockets,
             sockets_approximate: self.approximate,
+            clock: None,
         }
     }
 }

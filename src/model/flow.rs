@@ -735,6 +735,9 @@ pub struct FlowReport {
     pub detections_omitted: u64,
     /// Bookkeeping.
     pub counters: TrackerCounters,
+    /// The latest capture time the tracker saw (`None` before any packet): the time of the
+    /// records that sum the run up.
+    pub clock: Option<Timestamp>,
 }
 
 /// Packets and bytes.
@@ -807,6 +810,8 @@ pub struct StatsReport {
     /// The socket counter hit its cap and dropped rarely seen sockets: the socket counts are
     /// lower bounds.
     pub sockets_approximate: bool,
+    /// The latest capture time seen (`None` before any packet).
+    pub clock: Option<Timestamp>,
 }
 
 /// tshark's `tcp.analysis.*` verdicts on one segment, as bits (several may hold at once).

@@ -17,17 +17,16 @@ use std::io::{self, Write};
 use std::net::IpAddr;
 
 use super::fmt as f;
-use super::json::string as json_string;
+use super::json::{self, Record, string as json_string};
 use super::line::icmp_name;
-use super::time::rfc3339;
 use super::words::{bytes_string, fmt_bytes, fmt_duration};
 use crate::model::community_id::{Ports, community_id};
 use crate::model::flow::{
     Analysis, AnalysisCounts, Detection, FlowEnd, FlowOutcome, FlowProto, FlowRecord, FlowReport, Side, TcpOutcome,
     TcpState, UdpOutcome, ZeekState,
 };
-use crate::model::{IcmpInfo, TsPrecision};
-use crate::services::{self, PortClass, Proto};
+use crate::model::{IcmpInfo, Timestamp, TsPrecision};
+use crate::services::{self, Proto};
 
 /// What the table shows.
 #[derive(Clone, Copy, Debug)]
@@ -795,22 +794,12 @@ fn duration_text(n: u64) -> String {
     s
 }
 
-fn json_endpoint<W: Write + ?Sized>(
-    w: &mut W,
-    e: (IpAddr, u16),
-    packets: u64,
-    bytes: u64,
-    payload: u64,
-    service: Option<&str>,
-) -> io::Result<()> {
+/// ECS's `key` object of one end: address, port, what it sent.
+fn json_endpoint<W: Write + ?Sized>(w: &mut W, key: &str, e: (IpAddr, u16), packets: u64, bytes: u64) -> io::Result<()> {
+    w.write_all(key.as_bytes())?;
     w.write_all(b"{\"ip\":\"")?;
     f::ip(w, e.0)?;
-    write!(w, "\",\"port\":{},\"port_class\":\"{}\",\"service\":", e.1, PortClass::of(e.1).as_str())?;
-    match service {
-        Some(s) => json_string(w, s)?,
-        None => w.write_all(b"null")?,
-    }
-    write!(w, ",\"packets\":{packets},\"bytes\":{bytes},\"payload_bytes\":{payload}}}")
+    write!(w, "\",\"port\":{},\"packets\":{packets},\"bytes\":{bytes}}}", e.1)
 }
 
 fn opt_str<W: Write + ?Sized>(w: &mut W, s: Option<&str>) -> io::Result<()> {
@@ -820,32 +809,102 @@ fn opt_str<W: Write + ?Sized>(w: &mut W, s: Option<&str>) -> io::Result<()> {
     }
 }
 
-/// Writes one `{"type":"flow"}` record.
+/// The fixed `event.action` of a flow record: its outcome (README "JSON schema").
+pub const fn flow_action(o: FlowOutcome) -> &'static str {
+    match o {
+        FlowOutcome::Tcp(t) => match t {
+            TcpOutcome::NoAnswer { .. } => "no-answer",
+            TcpOutcome::Refused => "refused",
+            TcpOutcome::Unreachable { .. } => "unreachable",
+            TcpOutcome::HalfOpen => "half-open",
+            TcpOutcome::Established => "established",
+            TcpOutcome::MidStream => "mid-stream",
+            TcpOutcome::Closing { .. } => "closing",
+            TcpOutcome::Closed { .. } => "closed",
+            TcpOutcome::Reset { .. } | TcpOutcome::LoneReset { .. } => "reset",
+            TcpOutcome::OneSided { .. } => "one-sided",
+        },
+        FlowOutcome::Udp(u) => match u {
+            UdpOutcome::Answered => "answered",
+            UdpOutcome::NoReply => "no-reply",
+            UdpOutcome::OneWay => "one-way",
+            UdpOutcome::PortUnreachable => "port-unreachable",
+            UdpOutcome::Unreachable { .. } => "unreachable",
+        },
+    }
+}
+
+/// Every value `event.action` takes on flow records.
+pub const FLOW_ACTIONS: [&str; 14] = [
+    "no-answer",
+    "refused",
+    "unreachable",
+    "half-open",
+    "established",
+    "mid-stream",
+    "closing",
+    "closed",
+    "reset",
+    "one-sided",
+    "answered",
+    "no-reply",
+    "one-way",
+    "port-unreachable",
+];
+
+/// ECS's `event.outcome` of a flow: `success` when the two ends talked (a connection was made,
+/// a request answered), `failure` when the attempt failed (nobody answered, refused,
+/// unreachable), `unknown` otherwise (reset, half-open, one-sided, one-way, no reply yet).
+pub const fn flow_event_outcome(o: FlowOutcome) -> &'static str {
+    match o {
+        FlowOutcome::Tcp(
+            TcpOutcome::Established | TcpOutcome::MidStream | TcpOutcome::Closing { .. } | TcpOutcome::Closed { .. },
+        )
+        | FlowOutcome::Udp(UdpOutcome::Answered) => "success",
+        FlowOutcome::Tcp(TcpOutcome::NoAnswer { .. } | TcpOutcome::Refused | TcpOutcome::Unreachable { .. })
+        | FlowOutcome::Udp(UdpOutcome::PortUnreachable | UdpOutcome::Unreachable { .. }) => "failure",
+        _ => "unknown",
+    }
+}
+
+/// Writes one flow record (`event.dataset` `portlens.flow`): ECS's `source`/`client` (the
+/// client), `destination`/`server`, `network`, `event.start/end/duration`; the tracker's
+/// findings under `portlens.flow`.
 pub fn write_json_flow<W: Write + ?Sized>(w: &mut W, r: &FlowRecord, o: &FlowsOptions) -> io::Result<()> {
     let p = proto(r.proto);
     let svc = |port| if o.services { services::name(p, port) } else { None };
+    let rec = if r.end == FlowEnd::EndOfInput { Record::FlowOpen } else { Record::FlowEnded };
+    json::head(w, r.first, TsPrecision::Micro, rec)?;
+    write!(w, ",\"action\":\"{}\",\"outcome\":\"{}\",\"start\":", flow_action(r.outcome), flow_event_outcome(r.outcome))?;
+    json::date(w, r.first, TsPrecision::Micro)?;
+    w.write_all(b",\"end\":")?;
+    json::date(w, r.last, TsPrecision::Micro)?;
+    write!(w, ",\"duration\":{}}}", r.duration_nanos())?;
     let ty = if r.client.0.is_ipv4() { "ipv4" } else { "ipv6" };
+    let iana = match r.proto {
+        FlowProto::Tcp => 6,
+        FlowProto::Udp => 17,
+    };
     write!(
         w,
-        "{{\"type\":\"flow\",\"id\":{},\"network\":{{\"type\":\"{ty}\",\"transport\":\"{}\",\"packets\":{},\"bytes\":{}",
-        r.id,
+        ",\"network\":{{\"type\":\"{ty}\",\"transport\":\"{}\",\"iana_number\":\"{iana}\",\"packets\":{},\"bytes\":{}",
         r.proto.as_str(),
         r.total_packets(),
         r.total_bytes()
     )?;
-    w.write_all(b",\"community_id\":")?;
-    opt_str(w, flow_community_id(r).as_deref())?;
+    if let Some(id) = flow_community_id(r) {
+        w.write_all(b",\"community_id\":")?;
+        json_string(w, &id)?;
+    }
     w.write_all(b"}")?;
-    w.write_all(b",\"source\":")?;
-    json_endpoint(w, r.client, r.packets[0], r.bytes[0], r.payload[0], svc(r.client.1))?;
-    w.write_all(b",\"destination\":")?;
-    json_endpoint(w, r.server, r.packets[1], r.bytes[1], r.payload[1], svc(r.server.1))?;
-    w.write_all(b",\"event\":{\"start\":\"")?;
-    rfc3339(w, r.first, TsPrecision::Micro)?;
-    w.write_all(b"\",\"end\":\"")?;
-    rfc3339(w, r.last, TsPrecision::Micro)?;
-    write!(w, "\",\"duration\":{}}}", r.duration_nanos())?;
-    w.write_all(b",\"flow\":{\"outcome\":")?;
+    for (src, dst) in [(",\"source\":", ",\"destination\":"), (",\"client\":", ",\"server\":")] {
+        json_endpoint(w, src, r.client, r.packets[0], r.bytes[0])?;
+        json_endpoint(w, dst, r.server, r.packets[1], r.bytes[1])?;
+    }
+    w.write_all(b",\"portlens\":{")?;
+    json::port_fact(w, "\"source\":{", r.client.1, svc(r.client.1))?;
+    json::port_fact(w, ",\"destination\":{", r.server.1, svc(r.server.1))?;
+    write!(w, ",\"flow\":{{\"id\":{},\"outcome\":", r.id)?;
     json_string(w, r.outcome.word())?;
     w.write_all(b",\"detail\":")?;
     json_string(w, &outcome_cell(r))?;
@@ -853,7 +912,14 @@ pub fn write_json_flow<W: Write + ?Sized>(w: &mut W, r: &FlowRecord, o: &FlowsOp
     opt_str(w, r.outcome.errno())?;
     w.write_all(b",\"explanation\":")?;
     json_string(w, legend(r).1)?;
-    write!(w, ",\"roles\":\"{}\",\"mid_stream\":{}", r.roles.as_str(), r.mid_stream)?;
+    write!(
+        w,
+        ",\"roles\":\"{}\",\"mid_stream\":{},\"client_payload_bytes\":{},\"server_payload_bytes\":{}",
+        r.roles.as_str(),
+        r.mid_stream,
+        r.payload[0],
+        r.payload[1]
+    )?;
     if r.proto == FlowProto::Tcp {
         let (first_fin, reset_by) = match r.outcome {
             FlowOutcome::Tcp(TcpOutcome::Closed { first_fin, .. } | TcpOutcome::Closing { first_fin }) => {
@@ -893,7 +959,7 @@ pub fn write_json_flow<W: Write + ?Sized>(w: &mut W, r: &FlowRecord, o: &FlowsOp
     } else {
         write!(w, ",\"udp_pairs\":{}", r.udp_pairs)?;
     }
-    writeln!(w, ",\"icmp_errors\":{},\"tracking_end\":\"{}\"}}}}", r.icmp_errors, r.end.as_str())
+    writeln!(w, ",\"icmp_errors\":{},\"tracking_end\":\"{}\"}}}}}}", r.icmp_errors, r.end.as_str())
 }
 
 /// The TCP flow record's analysis fields: Zeek's state and history with their meaning, the
@@ -936,9 +1002,31 @@ fn json_tcp_analysis<W: Write + ?Sized>(w: &mut W, r: &FlowRecord) -> io::Result
     write!(w, "}},\"rst_ignored\":{},\"one_sided\":{}", r.rst_ignored, r.one_sided)
 }
 
-/// Writes one `{"type":"detection"}` record.
-pub fn write_json_detection<W: Write + ?Sized>(w: &mut W, d: &Detection) -> io::Result<()> {
-    write!(w, "{{\"type\":\"detection\",\"kind\":\"{}\"", d.kind())?;
+/// The fixed `event.action` of a detection record.
+pub const fn detection_action(d: &Detection) -> &'static str {
+    match d {
+        Detection::PortScan { .. } => "port-scan",
+        Detection::PortReuse { .. } => "port-reuse",
+        Detection::SimultaneousOpen { .. } => "simultaneous-open",
+        Detection::SynRetransmission { .. } => "syn-retransmission",
+    }
+}
+
+/// The time of the records that sum a run up: the latest capture time seen, or now when no
+/// packet was read.
+fn report_time(clock: Option<Timestamp>) -> Timestamp {
+    clock.unwrap_or_else(|| {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        Timestamp { secs: i64::try_from(now.as_secs()).unwrap_or(i64::MAX), nanos: now.subsec_nanos() }
+    })
+}
+
+/// Writes one detection record (`event.dataset` `portlens.detection`; a port scan is an
+/// alert), stamped `at`.
+pub fn write_json_detection<W: Write + ?Sized>(w: &mut W, d: &Detection, at: Timestamp) -> io::Result<()> {
+    let rec = if matches!(d, Detection::PortScan { .. }) { Record::Alert } else { Record::Detection };
+    json::head(w, at, TsPrecision::Micro, rec)?;
+    write!(w, ",\"action\":\"{}\"}}", detection_action(d))?;
     let ip_obj = |w: &mut W, key: &str, ip: IpAddr, port: Option<u16>| -> io::Result<()> {
         write!(w, ",\"{key}\":{{\"ip\":\"")?;
         f::ip(w, ip)?;
@@ -953,8 +1041,8 @@ pub fn write_json_detection<W: Write + ?Sized>(w: &mut W, d: &Detection) -> io::
             ip_obj(w, "destination", *target, None)?;
             write!(
                 w,
-                ",\"ports\":{ports},\"ports_at_least\":{ports_at_least},\"port_range\":[{lo},{hi}],\"attempts\":{attempts},\"refused\":{refused},\
-                 \"unanswered\":{unanswered},\"open\":{open},\"open_ports\":["
+                ",\"portlens\":{{\"detection\":{{\"ports\":{ports},\"ports_at_least\":{ports_at_least},\"port_range\":[{lo},{hi}],\"attempts\":{attempts},\
+                 \"refused\":{refused},\"unanswered\":{unanswered},\"open\":{open},\"open_ports\":["
             )?;
             for (i, p) in open_ports.iter().enumerate() {
                 write!(w, "{}{p}", if i > 0 { "," } else { "" })?;
@@ -964,42 +1052,50 @@ pub fn write_json_detection<W: Write + ?Sized>(w: &mut W, d: &Detection) -> io::
         Detection::PortReuse { id, client, server, after_nanos, holder } => {
             ip_obj(w, "source", client.0, Some(client.1))?;
             ip_obj(w, "destination", server.0, Some(server.1))?;
-            write!(w, ",\"flow_id\":{id},\"after_ns\":{after_nanos},\"time_wait_holder\":\"{holder}\"")?;
+            write!(
+                w,
+                ",\"portlens\":{{\"detection\":{{\"flow_id\":{id},\"after_ns\":{after_nanos},\"time_wait_holder\":\"{holder}\""
+            )?;
         }
         Detection::SimultaneousOpen { id, a, b } => {
             ip_obj(w, "source", a.0, Some(a.1))?;
             ip_obj(w, "destination", b.0, Some(b.1))?;
-            write!(w, ",\"flow_id\":{id}")?;
+            write!(w, ",\"portlens\":{{\"detection\":{{\"flow_id\":{id}")?;
         }
         Detection::SynRetransmission { id, client, server, retries, gaps_us, answered } => {
             ip_obj(w, "source", client.0, Some(client.1))?;
             ip_obj(w, "destination", server.0, Some(server.1))?;
-            write!(w, ",\"flow_id\":{id},\"retries\":{retries},\"answered\":{answered},\"gaps_us\":[")?;
+            write!(
+                w,
+                ",\"portlens\":{{\"detection\":{{\"flow_id\":{id},\"retries\":{retries},\"answered\":{answered},\"gaps_us\":["
+            )?;
             for (i, g) in gaps_us.iter().enumerate() {
                 write!(w, "{}{g}", if i > 0 { "," } else { "" })?;
             }
             w.write_all(b"]")?;
         }
     }
-    w.write_all(b"}\n")
+    w.write_all(b"}}}\n")
 }
 
 /// Writes the JSON Lines form: a flow record per connection, a detection record per detection,
-/// and one `{"type":"flow_summary"}` record with the tracker's bookkeeping.
+/// and one flow-summary record (`portlens.flow_summary`) with the tracker's bookkeeping.
 pub fn write_json<W: Write + ?Sized>(w: &mut W, rep: &FlowReport, o: &FlowsOptions) -> io::Result<()> {
     for r in &rep.flows {
         write_json_flow(w, r, o)?;
     }
+    let at = report_time(rep.clock);
     for d in &rep.detections {
-        write_json_detection(w, d)?;
+        write_json_detection(w, d, at)?;
     }
     let c = &rep.counters;
+    json::head(w, at, TsPrecision::Micro, Record::FlowSummary)?;
     writeln!(
         w,
-        "{{\"type\":\"flow_summary\",\"flows\":{},\"tcp_connections\":{},\"udp_flows\":{},\"peak_flows\":{},\
+        "}},\"portlens\":{{\"flow_summary\":{{\"flows\":{},\"tcp_connections\":{},\"udp_flows\":{},\"peak_flows\":{},\
          \"max_flows\":{},\"idle_timeout_secs\":{},\"evicted\":{},\"evicted_open\":{},\"expired\":{},\
          \"untracked_packets\":{},\"tombs_dropped\":{},\"omitted\":{{\"flows\":{},\"packets\":{},\"bytes\":{}}},\"detections\":{},\
-         \"detections_omitted\":{}}}",
+         \"detections_omitted\":{}}}}}}}",
         rep.flows.len(),
         c.tcp_connections,
         c.udp_flows,
@@ -1017,6 +1113,11 @@ pub fn write_json<W: Write + ?Sized>(w: &mut W, rep: &FlowReport, o: &FlowsOptio
         rep.detections.len(),
         rep.detections_omitted
     )
+}
+
+/// The time for the stats record (see [`report_time`]).
+pub fn stats_time(clock: Option<Timestamp>) -> Timestamp {
+    report_time(clock)
 }
 
 #[cfg(test)]
@@ -1066,6 +1167,7 @@ mod tests {
             detections: vec![],
             detections_omitted: 0,
             counters: TrackerCounters { tcp_connections: 1, peak_flows: 1, max_flows: 100_000, ..Default::default() },
+            clock: None,
         };
         let mut v = Vec::new();
         write_text(&mut v, &rep, &FlowsOptions::default()).unwrap();
@@ -1086,12 +1188,11 @@ mod tests {
         let mut v = Vec::new();
         write_json_flow(&mut v, &r, &FlowsOptions::default()).unwrap();
         let s = String::from_utf8(v).unwrap();
-        assert!(s.starts_with("{\"type\":\"flow\",\"id\":1,\"network\":{\"type\":\"ipv4\",\"transport\":\"tcp\",\"packets\":10,\"bytes\":3100,\"community_id\":\"1:"), "{s}");
-        assert!(s.contains("\"source\":{\"ip\":\"192.168.1.10\",\"port\":52341,\"port_class\":\"dynamic\""), "{s}");
-        assert!(s.contains("\"destination\":{\"ip\":\"142.250.185.78\",\"port\":443,\"port_class\":\"well-known\",\"service\":\"https\""), "{s}");
-        assert!(s.contains("\"outcome\":\"refused\""), "{s}");
+        assert!(s.starts_with("{\"@timestamp\":\"2026-11-23T18:38:17.686702Z\",\"ecs\":{\"version\":\"8.17.0\"},\"event\":{\"kind\":\"event\",\"category\":[\"network\"],\"type\":[\"connection\",\"info\"],\"dataset\":\"portlens.flow\",\"action\":\"refused\",\"outcome\":\"failure\",\"start\":\"2026-11-23T18:38:17.686702Z\",\"end\":\"2026-11-23T18:38:17.696902Z\",\"duration\":10200000},\"network\":{\"type\":\"ipv4\",\"transport\":\"tcp\",\"iana_number\":\"6\",\"packets\":10,\"bytes\":3100,\"community_id\":\"1:"), "{s}");
+        assert!(s.contains("\"source\":{\"ip\":\"192.168.1.10\",\"port\":52341,\"packets\":6,\"bytes\":1800}"), "{s}");
+        assert!(s.contains("\"server\":{\"ip\":\"142.250.185.78\",\"port\":443,\"packets\":4,\"bytes\":1300}"), "{s}");
+        assert!(s.contains("\"portlens\":{\"source\":{\"port_class\":\"dynamic\",\"service\":null},\"destination\":{\"port_class\":\"well-known\",\"service\":\"https\"},\"flow\":{\"id\":1,\"outcome\":\"refused\""), "{s}");
         assert!(s.contains("\"errno\":\"ECONNREFUSED\""), "{s}");
-        assert!(s.contains("\"duration\":10200000"), "{s}");
-        assert!(s.ends_with("}\n"));
+        assert!(s.ends_with("}}}\n"));
     }
 }

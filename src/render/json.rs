@@ -1,10 +1,13 @@
-//! `--json`: one JSON object per packet (JSON Lines), field names from the Elastic Common
-//! Schema so the output loads into Elasticsearch, OpenSearch, ClickHouse or Vector as it is.
+//! `--json`: JSON Lines that follow the Elastic Common Schema, so the output loads into
+//! Elasticsearch, OpenSearch, ClickHouse, DuckDB or Vector as it is.
 //!
-//! The contract (PRODUCT.md, README "JSON schema", pinned by `tests/json_schema.rs`):
-//! every packet line has `type` = `"packet"`, `frame`, `ts`, `caplen`, `len`, `network`,
-//! `warnings`; TCP/UDP packets have `source`/`destination` with `ip`, `port`, `port_class` and
-//! `service`, and a `tcp` or `udp` object. Numbers are JSON numbers; no key appears twice.
+//! The contract (README "JSON schema", `schemas/*.json`, pinned by `tests/json_schema.rs` and
+//! `tests/ecs.rs`): every record opens with `@timestamp`, `ecs.version` and `event` (`kind`,
+//! `category`, `type`, `dataset` — one dataset per record type, see [`Record`]); fields ECS
+//! defines (`source.*`, `destination.*`, `client.*`, `server.*`, `network.*`, `observer.*`,
+//! `event.*`) carry ECS's names and types; everything else lives under `portlens.`. A key
+//! path has one JSON type across every record type. `event.action` takes its values from
+//! fixed lists ([`PACKET_ACTIONS`], the flow outcomes, the detection kinds).
 //! The writer is hand-rolled over `io::Write`: no intermediate tree, no allocation per packet.
 
 use std::hash::{Hash, Hasher};
@@ -15,11 +18,12 @@ use rustc_hash::FxHasher;
 
 use super::fmt as f;
 use super::line::icmp_name;
-use super::time::SecondCache;
-use super::words;
+use super::time::{SecondCache, rfc3339, rfc3339_clamp};
 use crate::model::community_id::{Ports, community_id};
-use crate::model::flow::PacketNote;
-use crate::model::{FieldValue, IcmpInfo, Link, LinkHeader, Net, Packet, TcpInfo, Transport, UdpInfo, tcp_flags};
+use crate::model::flow::{PacketNote, TcpEvent};
+use crate::model::{
+    FieldValue, IcmpInfo, Link, LinkHeader, Net, Packet, TcpInfo, Timestamp, Transport, TsPrecision, UdpInfo, tcp_flags,
+};
 use crate::services::{self, PortClass, Proto};
 
 /// Writes a JSON string literal (with escapes).
@@ -178,6 +182,122 @@ impl CidCache {
     }
 }
 
+/// The ECS version the records follow (`ecs.version`); every ECS field portlens writes exists
+/// in it with the type written (`tests/ecs.rs` checks them against ECS's own field list).
+pub const ECS_VERSION: &str = "8.17.0";
+
+/// The record types, one `event.dataset` each, with their fixed ECS categorisation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Record {
+    /// A packet (`portlens.packet`).
+    Packet,
+    /// A connection or UDP conversation (`portlens.flow`) that ended …
+    FlowEnded,
+    /// … or was still open when the input ended.
+    FlowOpen,
+    /// A port scan (`portlens.detection`, an alert).
+    Alert,
+    /// Another detection: port reuse, simultaneous open, SYN retransmission.
+    Detection,
+    /// The tracker's bookkeeping (`portlens.flow_summary`).
+    FlowSummary,
+    /// The `--stats` counts (`portlens.stats`).
+    Stats,
+}
+
+impl Record {
+    /// The text after `"event":{`: kind, category, type and dataset.
+    const fn event_head(self) -> &'static str {
+        match self {
+            Record::Packet => r#""kind":"event","category":["network"],"type":["info"],"dataset":"portlens.packet""#,
+            Record::FlowEnded => r#""kind":"event","category":["network"],"type":["connection","end"],"dataset":"portlens.flow""#,
+            Record::FlowOpen => r#""kind":"event","category":["network"],"type":["connection","info"],"dataset":"portlens.flow""#,
+            Record::Alert => {
+                r#""kind":"alert","category":["network","intrusion_detection"],"type":["info"],"dataset":"portlens.detection""#
+            }
+            Record::Detection => r#""kind":"event","category":["network"],"type":["info"],"dataset":"portlens.detection""#,
+            Record::FlowSummary => r#""kind":"metric","category":["network"],"type":["info"],"dataset":"portlens.flow_summary""#,
+            Record::Stats => r#""kind":"metric","category":["network"],"type":["info"],"dataset":"portlens.stats""#,
+        }
+    }
+}
+
+/// Writes a record's opening up to the open `event` object: `{"@timestamp":…,"ecs":{…},
+/// "event":{kind, category, type, dataset` — the caller adds its own `event.*` fields and
+/// closes the object. Returns whether the time had to be brought into RFC 3339's years.
+pub fn head<W: Write + ?Sized>(w: &mut W, ts: Timestamp, p: TsPrecision, rec: Record) -> io::Result<bool> {
+    let (ts, clamped) = rfc3339_clamp(ts);
+    w.write_all(b"{\"@timestamp\":\"")?;
+    rfc3339(w, ts, p)?;
+    head_rest(w, rec)?;
+    Ok(clamped)
+}
+
+fn head_rest<W: Write + ?Sized>(w: &mut W, rec: Record) -> io::Result<()> {
+    w.write_all(b"\",\"ecs\":{\"version\":\"")?;
+    w.write_all(ECS_VERSION.as_bytes())?;
+    w.write_all(b"\"},\"event\":{")?;
+    w.write_all(rec.event_head().as_bytes())
+}
+
+/// Writes an ECS `date` field's value: RFC 3339 in quotes, clamped into its years.
+pub fn date<W: Write + ?Sized>(w: &mut W, ts: Timestamp, p: TsPrecision) -> io::Result<()> {
+    w.write_all(b"\"")?;
+    rfc3339(w, rfc3339_clamp(ts).0, p)?;
+    w.write_all(b"\"")
+}
+
+/// The warning added when a time lay outside RFC 3339's years.
+pub fn clamp_warning<W: Write + ?Sized>(w: &mut W, ts: Timestamp) -> io::Result<()> {
+    write!(
+        w,
+        "\"capture time {} s from 1970 lies outside the years 0000-9999 that RFC 3339 can write; @timestamp holds the nearest it can\"",
+        ts.secs
+    )
+}
+
+/// The fixed `event.action` of a packet's tracker event (README "JSON schema" lists them).
+pub const fn packet_action(ev: TcpEvent) -> &'static str {
+    match ev {
+        TcpEvent::Handshake { step: 2 } => "handshake-2",
+        TcpEvent::Handshake { .. } => "handshake-1",
+        TcpEvent::SynRetry { .. } => "syn-retry",
+        TcpEvent::PortReuse => "port-reuse",
+        TcpEvent::SimultaneousOpen => "simultaneous-open",
+        TcpEvent::Established { .. } => "established",
+        TcpEvent::Close { first: 1, last: 2 } => "close-1-2",
+        TcpEvent::Close { first: 2, last: 3 } => "close-2-3",
+        TcpEvent::Close { first: 3, last: 4 } => "close-3-4",
+        TcpEvent::Close { first: 2, .. } => "close-2",
+        TcpEvent::Close { first: 3, .. } => "close-3",
+        TcpEvent::Close { first: 4, .. } => "close-4",
+        TcpEvent::Close { .. } => "close-1",
+        TcpEvent::Reset => "reset",
+        TcpEvent::Refused => "refused",
+        TcpEvent::RstIgnored => "rst-ignored",
+    }
+}
+
+/// Every value `event.action` takes on packet records.
+pub const PACKET_ACTIONS: [&str; 16] = [
+    "handshake-1",
+    "handshake-2",
+    "syn-retry",
+    "port-reuse",
+    "simultaneous-open",
+    "established",
+    "close-1",
+    "close-1-2",
+    "close-2",
+    "close-2-3",
+    "close-3",
+    "close-3-4",
+    "close-4",
+    "reset",
+    "refused",
+    "rst-ignored",
+];
+
 /// The JSON Lines view; keeps the text of the current second between packets, and recent
 /// Community IDs.
 #[derive(Debug, Default)]
@@ -192,13 +312,13 @@ impl JsonView {
         JsonView::default()
     }
 
-    /// Writes one `"type": "packet"` record.
+    /// Writes one packet record.
     pub fn packet<W: Write + ?Sized>(&mut self, w: &mut W, pkt: &Packet<'_>, note: &PacketNote) -> io::Result<()> {
         packet_with(w, pkt, note, &mut self.second, &mut self.cid)
     }
 }
 
-/// Writes one `"type": "packet"` record (stand-alone; the view reuses its second cache).
+/// Writes one packet record (stand-alone; the view reuses its second cache).
 pub fn packet<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>, note: &PacketNote) -> io::Result<()> {
     packet_with(w, pkt, note, &mut SecondCache::default(), &mut CidCache::default())
 }
@@ -210,35 +330,42 @@ fn packet_with<W: Write + ?Sized>(
     second: &mut SecondCache,
     cid: &mut CidCache,
 ) -> io::Result<()> {
-    w.write_all(b"{\"type\":\"packet\",\"frame\":")?;
-    f::uint(w, pkt.frame)?;
-    w.write_all(b",\"ts\":\"")?;
-    second.rfc3339(w, pkt.ts, pkt.precision)?;
-    w.write_all(b"\",\"caplen\":")?;
-    f::uint(w, pkt.caplen())?;
-    w.write_all(b",\"len\":")?;
-    f::uint(w, pkt.len)?;
-    if pkt.interface != 0 {
-        w.write_all(b",\"interface\":")?;
-        f::uint(w, pkt.interface)?;
+    let (ts, clamped) = rfc3339_clamp(pkt.ts);
+    w.write_all(b"{\"@timestamp\":\"")?;
+    second.rfc3339(w, ts, pkt.precision)?;
+    head_rest(w, Record::Packet)?;
+    if let Some(ev) = note.event {
+        w.write_all(b",\"action\":\"")?;
+        w.write_all(packet_action(ev).as_bytes())?;
+        w.write_all(b"\"")?;
     }
-    link(w, pkt)?;
+    w.write_all(b"}")?;
+    if pkt.interface != 0 {
+        num(w, ",\"observer\":{\"ingress\":{\"interface\":{\"id\":\"", pkt.interface)?;
+        w.write_all(b"\"}}}")?;
+    }
     network(w, pkt, cid)?;
-    match (&pkt.transport, pkt.net.addrs()) {
-        (Transport::Tcp(t), Some((s, d))) => {
-            endpoints(w, pkt, s, d, Some((t.src_port, t.dst_port)), Proto::Tcp)?;
-            tcp(w, t, note)?;
-        }
-        (Transport::Udp(u), Some((s, d))) => {
-            endpoints(w, pkt, s, d, Some((u.src_port, u.dst_port)), Proto::Udp)?;
-            udp(w, u)?;
-        }
-        (t, Some((s, d))) => {
-            endpoints(w, pkt, s, d, None, Proto::Tcp)?;
-            if let Transport::Icmp(i) = t {
-                icmp(w, i)?;
-            }
-        }
+    let (ports, proto) = match &pkt.transport {
+        Transport::Tcp(t) => (Some((t.src_port, t.dst_port)), Proto::Tcp),
+        Transport::Udp(u) => (Some((u.src_port, u.dst_port)), Proto::Udp),
+        _ => (None, Proto::Tcp),
+    };
+    let addrs = pkt.net.addrs();
+    if let Some((s, d)) = addrs {
+        endpoints(w, pkt, s, d, ports)?;
+    }
+    w.write_all(b",\"portlens\":{\"frame\":")?;
+    f::uint(w, pkt.frame)?;
+    num(w, ",\"caplen\":", pkt.caplen())?;
+    num(w, ",\"len\":", pkt.len)?;
+    link(w, pkt)?;
+    if let (Some((sp, dp)), Some(_)) = (ports, addrs) {
+        port_facts(w, sp, dp, proto)?;
+    }
+    match (&pkt.transport, addrs) {
+        (Transport::Tcp(t), Some(_)) => tcp(w, t, note)?,
+        (Transport::Udp(u), Some(_)) => udp(w, u)?,
+        (Transport::Icmp(i), Some(_)) => icmp(w, i)?,
         (_, None) => {
             if let Net::Arp(a) = &pkt.net {
                 write!(w, ",\"arp\":{{\"operation\":{},\"sender_ip\":\"{}\",\"target_ip\":\"{}\",\"sender_mac\":", a.operation, a.sender_ip, a.target_ip)?;
@@ -248,23 +375,22 @@ fn packet_with<W: Write + ?Sized>(
                 w.write_all(b"}")?;
             }
         }
+        _ => {}
     }
     ip_detail(w, &pkt.net)?;
-    if let Some(ev) = note.event {
-        w.write_all(b",\"event\":{\"action\":\"")?;
-        match words::event_static_text(ev) {
-            Some(t) => w.write_all(t.as_bytes())?,
-            None => write!(Escaped(&mut *w), "{}", words::EventText(ev))?,
-        }
-        w.write_all(b"\"}")?;
-    }
     w.write_all(b",\"warnings\":[")?;
     for (i, warn) in pkt.warnings.iter().enumerate() {
         w.write_all(if i > 0 { b",\"" } else { b"\"" })?;
         f::warning(&mut Escaped(&mut *w), warn, pkt)?;
         w.write_all(b"\"")?;
     }
-    w.write_all(b"]}\n")
+    if clamped {
+        if !pkt.warnings.is_empty() {
+            w.write_all(b",")?;
+        }
+        clamp_warning(w, pkt.ts)?;
+    }
+    w.write_all(b"]}}\n")
 }
 
 fn link<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>) -> io::Result<()> {
@@ -339,8 +465,6 @@ fn network<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>, cid: &mut CidCache) -
         Net::Arp(_) => Some("arp"),
         Net::Other { .. } | Net::None => None,
     };
-    w.write_all(b",\"network\":{\"type\":")?;
-    opt_str(w, ty)?;
     let transport = match pkt.transport {
         Transport::Tcp(_) => Some("tcp"),
         Transport::Udp(_) => Some("udp"),
@@ -348,32 +472,52 @@ fn network<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>, cid: &mut CidCache) -
         Transport::Icmp(IcmpInfo { v6: true, .. }) => Some("ipv6-icmp"),
         _ => pkt.net.protocol().and_then(ip_protocol_keyword),
     };
-    w.write_all(b",\"transport\":")?;
-    opt_str(w, transport)?;
-    if let Some(p) = pkt.net.protocol() {
-        w.write_all(b",\"iana_number\":")?;
-        f::uint(w, p)?;
+    let proto = pkt.net.protocol();
+    let vlan = pkt.link.vlans().first();
+    let id = flow_tuple(pkt).and_then(|k| cid.get(k));
+    if ty.is_none() && transport.is_none() && proto.is_none() && vlan.is_none() && id.is_none() {
+        return Ok(());
     }
-    if let Some(v) = pkt.link.vlans().first() {
-        num(w, ",\"vlan\":{\"id\":", *v)?;
-        w.write_all(b"}")?;
+    // Each member writes its own leading comma; the object opens with a key that is always
+    // there when anything is, or with the first one present.
+    w.write_all(b",\"network\":{")?;
+    let mut sep: &[u8] = b"";
+    if let Some(ty) = ty {
+        w.write_all(b"\"type\":\"")?;
+        w.write_all(ty.as_bytes())?;
+        w.write_all(b"\"")?;
+        sep = b",";
     }
-    if let Some(id) = flow_tuple(pkt).and_then(|k| cid.get(k)) {
-        w.write_all(b",\"community_id\":\"")?;
+    if let Some(t) = transport {
+        w.write_all(sep)?;
+        w.write_all(b"\"transport\":\"")?;
+        w.write_all(t.as_bytes())?;
+        w.write_all(b"\"")?;
+        sep = b",";
+    }
+    if let Some(p) = proto {
+        w.write_all(sep)?;
+        num(w, "\"iana_number\":\"", p)?;
+        w.write_all(b"\"")?;
+        sep = b",";
+    }
+    if let Some(v) = vlan {
+        w.write_all(sep)?;
+        num(w, "\"vlan\":{\"id\":\"", *v)?;
+        w.write_all(b"\"}")?;
+        sep = b",";
+    }
+    if let Some(id) = id {
+        w.write_all(sep)?;
+        w.write_all(b"\"community_id\":\"")?;
         w.write_all(&id)?;
         w.write_all(b"\"")?;
     }
     w.write_all(b"}")
 }
 
-fn endpoints<W: Write + ?Sized>(
-    w: &mut W,
-    pkt: &Packet<'_>,
-    s: IpAddr,
-    d: IpAddr,
-    ports: Option<(u16, u16)>,
-    proto: Proto,
-) -> io::Result<()> {
+/// ECS's `source` and `destination`: address, port, MAC.
+fn endpoints<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>, s: IpAddr, d: IpAddr, ports: Option<(u16, u16)>) -> io::Result<()> {
     let (smac, dmac) = match &pkt.link {
         Link::Ethernet { src, dst, .. } | Link::Ieee8023 { src, dst, .. } => (Some(src), Some(dst)),
         _ => (None, None),
@@ -385,12 +529,7 @@ fn endpoints<W: Write + ?Sized>(
         w.write_all(key)?;
         ip_str(w, ip)?;
         if let Some(port) = port {
-            w.write_all(b",\"port\":")?;
-            f::uint(w, port)?;
-            w.write_all(b",\"port_class\":\"")?;
-            w.write_all(PortClass::of(port).as_str().as_bytes())?;
-            w.write_all(b"\",\"service\":")?;
-            opt_str(w, services::name(proto, port))?;
+            num(w, ",\"port\":", port)?;
         }
         if let Some(m) = mac {
             w.write_all(b",\"mac\":")?;
@@ -399,6 +538,22 @@ fn endpoints<W: Write + ?Sized>(
         w.write_all(b"}")?;
     }
     Ok(())
+}
+
+/// `portlens.source` and `portlens.destination`: what the ports are (class, IANA service).
+fn port_facts<W: Write + ?Sized>(w: &mut W, sp: u16, dp: u16, proto: Proto) -> io::Result<()> {
+    port_fact(w, ",\"source\":{", sp, services::name(proto, sp))?;
+    port_fact(w, ",\"destination\":{", dp, services::name(proto, dp))
+}
+
+/// Writes `key{"port_class":…,"service":…}` (the service already looked up, or `None`).
+pub fn port_fact<W: Write + ?Sized>(w: &mut W, key: &str, port: u16, service: Option<&str>) -> io::Result<()> {
+    w.write_all(key.as_bytes())?;
+    w.write_all(b"\"port_class\":\"")?;
+    w.write_all(PortClass::of(port).as_str().as_bytes())?;
+    w.write_all(b"\",\"service\":")?;
+    opt_str(w, service)?;
+    w.write_all(b"}")
 }
 
 fn tcp<W: Write + ?Sized>(w: &mut W, t: &TcpInfo, note: &PacketNote) -> io::Result<()> {
@@ -438,6 +593,15 @@ fn tcp<W: Write + ?Sized>(w: &mut W, t: &TcpInfo, note: &PacketNote) -> io::Resu
     opt_uint(w, note.rel_seq)?;
     w.write_all(b",\"rel_ack\":")?;
     opt_uint(w, note.rel_ack.filter(|_| t.has(tcp_flags::ACK)))?;
+    // What `event.action` names, measured: the handshake's round trip, the SYN retry's gap.
+    match note.event {
+        Some(TcpEvent::Established { rtt_nanos: Some(n) }) => num(w, ",\"rtt_ns\":", n)?,
+        Some(TcpEvent::SynRetry { n, after_nanos }) => {
+            num(w, ",\"syn_retry\":", n)?;
+            num(w, ",\"syn_retry_after_ns\":", after_nanos)?;
+        }
+        _ => {}
+    }
     if !note.analysis.is_empty() {
         w.write_all(b",\"analysis\":[")?;
         for (i, name) in note.analysis.names().enumerate() {

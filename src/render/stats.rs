@@ -8,8 +8,9 @@
 use std::io::{self, Write};
 
 use super::fmt as f;
-use super::json::string as json_string;
+use super::json::{self, Record, string as json_string};
 use super::words::bytes_string;
+use crate::model::TsPrecision;
 use crate::model::flow::{Count, FlowProto, PortCount, StatsReport};
 use crate::services::{self, PortClass, Proto};
 
@@ -280,7 +281,8 @@ fn count_json<W: Write + ?Sized>(w: &mut W, c: Count) -> io::Result<()> {
 /// Writes the `{"type":"stats"}` record (one line).
 pub fn write_json<W: Write + ?Sized>(w: &mut W, rep: &StatsReport, o: &StatsOptions) -> io::Result<()> {
     let g = group(rep, o);
-    w.write_all(b"{\"type\":\"stats\",\"packets\":")?;
+    json::head(w, super::flows::stats_time(rep.clock), TsPrecision::Micro, Record::Stats)?;
+    w.write_all(b"},\"portlens\":{\"stats\":{\"packets\":")?;
     f::uint(w, rep.total.packets)?;
     w.write_all(b",\"bytes\":")?;
     f::uint(w, rep.total.bytes)?;
@@ -358,7 +360,7 @@ pub fn write_json<W: Write + ?Sized>(w: &mut W, rep: &StatsReport, o: &StatsOpti
         f::ip(w, s.ip)?;
         write!(w, "\",\"port\":{},\"packets\":{},\"bytes\":{}}}", s.port, s.count.packets, s.count.bytes)?;
     }
-    writeln!(w, "],\"sockets_approximate\":{}}}", rep.sockets_approximate)
+    writeln!(w, "],\"sockets_approximate\":{}}}}}}}", rep.sockets_approximate)
 }
 
 #[cfg(test)]
@@ -410,11 +412,11 @@ mod tests {
         write_json(&mut v, &report(), &StatsOptions::default()).unwrap();
         let s = String::from_utf8(v).unwrap();
         assert!(
-            s.starts_with("{\"type\":\"stats\",\"packets\":12,\"bytes\":1200,\"network\":{\"tcp\":{\"packets\":10"),
+            s.contains("\"dataset\":\"portlens.stats\"},\"portlens\":{\"stats\":{\"packets\":12,\"bytes\":1200,\"network\":{\"tcp\":{\"packets\":10"),
             "{s}"
         );
         assert!(s.contains("{\"transport\":\"tcp\",\"port\":443,\"port_class\":\"well-known\",\"service\":\"https\",\"as_server\":{\"packets\":10,\"bytes\":1000}"), "{s}");
         assert!(s.contains("{\"name\":\"https\",\"transport\":\"tcp\",\"packets\":10,\"bytes\":1000}"), "{s}");
-        assert!(s.ends_with("\"sockets_approximate\":false}\n"), "{s}");
+        assert!(s.ends_with("\"sockets_approximate\":false}}}\n"), "{s}");
     }
 }

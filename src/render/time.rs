@@ -248,6 +248,24 @@ pub fn rfc3339<W: Write + ?Sized>(w: &mut W, ts: Timestamp, p: TsPrecision) -> i
     w.write_all(b"Z")
 }
 
+/// The first second RFC 3339 can write (0000-01-01T00:00:00Z) …
+const RFC3339_MIN_SECS: i64 = -62_167_219_200;
+/// … and the last (9999-12-31T23:59:59Z): RFC 3339 years have four digits.
+const RFC3339_MAX_SECS: i64 = 253_402_300_799;
+
+/// `ts` brought into the years RFC 3339 can write (0000–9999), and whether it had to be: a
+/// capture's clock can say anything (a pcapng with a bad `if_tsoffset` reaches year 586524),
+/// but an ISO date outside these years is refused by Elasticsearch, DuckDB and most parsers.
+pub fn rfc3339_clamp(ts: Timestamp) -> (Timestamp, bool) {
+    if ts.secs < RFC3339_MIN_SECS {
+        (Timestamp { secs: RFC3339_MIN_SECS, nanos: 0 }, true)
+    } else if ts.secs > RFC3339_MAX_SECS {
+        (Timestamp { secs: RFC3339_MAX_SECS, nanos: 999_999_999 }, true)
+    } else {
+        (ts, false)
+    }
+}
+
 /// Remembers the text of the last whole second, so that consecutive packets (a capture holds
 /// thousands per second) only format their fraction.
 #[derive(Debug, Default)]
