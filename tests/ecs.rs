@@ -150,19 +150,6 @@ fn leaves<'a>(v: &'a Value, prefix: &str, out: &mut Vec<(String, &'a Value)>) {
     }
 }
 
-fn is_rfc3339(s: &str) -> bool {
-    let b = s.as_bytes();
-    (b.len() == 27 || b.len() == 30)
-        && b[..4].iter().all(u8::is_ascii_digit)
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b[10] == b'T'
-        && b[13] == b':'
-        && b[16] == b':'
-        && b[19] == b'.'
-        && b[b.len() - 1] == b'Z'
-}
-
 /// Whether a JSON scalar fits an ECS type.
 fn fits(ty: &str, v: &Value) -> bool {
     match ty {
@@ -171,7 +158,7 @@ fn fits(ty: &str, v: &Value) -> bool {
         "float" | "double" | "scaled_float" | "half_float" => v.is_number(),
         "boolean" => v.is_boolean(),
         "ip" => v.as_str().is_some_and(|s| s.parse::<std::net::IpAddr>().is_ok()),
-        "date" => v.as_str().is_some_and(is_rfc3339),
+        "date" => v.as_str().is_some_and(common::is_rfc3339_utc),
         _ => false,
     }
 }

@@ -12,7 +12,7 @@ use std::fmt;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use common::{fixture, json_lines, run};
+use common::{fixture, is_rfc3339_utc, json_lines, run};
 
 /// Deserializes any JSON and fails on an object with a repeated key (serde_json's `Value`
 /// would silently keep the last one).
@@ -141,18 +141,6 @@ fn a_time_past_year_9999_is_clamped_into_rfc3339_with_a_warning() {
     assert_eq!(js[0]["@timestamp"], "9999-12-31T23:59:59.999999Z", "{}", r.stdout);
     let w = js[0]["portlens"]["warnings"].as_array().expect("warnings");
     assert!(w.iter().any(|w| w.as_str().is_some_and(|s| s.contains("outside the years 0000-9999"))), "{w:?}");
-}
-
-fn is_rfc3339_utc(s: &str) -> bool {
-    let b = s.as_bytes();
-    (b.len() == 27 || b.len() == 30)
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b[10] == b'T'
-        && b[13] == b':'
-        && b[16] == b':'
-        && b[19] == b'.'
-        && b[b.len() - 1] == b'Z'
 }
 
 fn check_endpoint(p: &Value, key: &str, with_port: bool) {

@@ -156,3 +156,18 @@ pub fn dir_owned_by(uid: u32) -> tempfile::TempDir {
     std::os::unix::fs::chown(dir.path(), Some(uid), None).expect("chown the test directory");
     dir
 }
+
+/// Whether `s` is an RFC 3339 UTC time as portlens writes it: four-digit year, 6 or 9
+/// fraction digits, `Z`.
+pub fn is_rfc3339_utc(s: &str) -> bool {
+    let b = s.as_bytes();
+    (b.len() == 27 || b.len() == 30)
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && b[19] == b'.'
+        && b[b.len() - 1] == b'Z'
+}
