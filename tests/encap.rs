@@ -39,7 +39,7 @@ fn line_e(file: &str) -> Vec<String> {
 fn flows(file: &str, want: &[Flow]) {
     let recs = json(file);
     for &(frame, tr, src, dst, sp, dp) in want {
-        let v = recs.iter().find(|v| v["frame"].as_u64() == Some(frame)).unwrap_or_else(|| panic!("{file}: no frame {frame}"));
+        let v = recs.iter().find(|v| v["portlens"]["frame"].as_u64() == Some(frame)).unwrap_or_else(|| panic!("{file}: no frame {frame}"));
         assert_eq!(v["network"]["transport"].as_str(), Some(tr), "{file} frame {frame}: {v}");
         assert_eq!(v["source"]["ip"].as_str(), Some(src), "{file} frame {frame}: {v}");
         assert_eq!(v["destination"]["ip"].as_str(), Some(dst), "{file} frame {frame}: {v}");
@@ -86,8 +86,8 @@ fn nflog_finds_the_packet_in_tlv_9() {
     flows("nflog.pcap", &[tcp4(1), udp4(2), tcp6(3)]);
     shows("nflog.pcap", 0, &["NFLOG family 2, version 0, resource id 7, prefix portlens-log, payload length 40"]);
     let v = &json("nflog.pcap")[0];
-    assert_eq!(v["link"]["type"], "nflog");
-    assert_eq!(v["link"]["prefix"], "portlens-log");
+    assert_eq!(v["portlens"]["link"]["type"], "nflog");
+    assert_eq!(v["portlens"]["link"]["nflog"]["prefix"], "portlens-log");
 }
 
 #[test]
@@ -96,10 +96,10 @@ fn pktap_names_the_interface_and_process() {
     flows("pktap-user2.pcap", &[tcp4(1)]);
     shows("pktap.pcap", 0, &["PKTAP length 108, dlt 1, interface en0, pid 4242, command curl ▸ 02:00:00:00:00:0a → 02:00:00:00:00:14"]);
     let v = &json("pktap.pcap")[0];
-    assert_eq!(v["link"]["type"], "ethernet");
-    assert_eq!(v["link"]["pseudo_header"]["type"], "pktap");
-    assert_eq!(v["link"]["pseudo_header"]["pid"], 4242);
-    assert_eq!(v["link"]["pseudo_header"]["command"], "curl");
+    assert_eq!(v["portlens"]["link"]["type"], "ethernet");
+    assert_eq!(v["portlens"]["link"]["pseudo_header"]["type"], "pktap");
+    assert_eq!(v["portlens"]["link"]["pseudo_header"]["pktap"]["pid"], 4242);
+    assert_eq!(v["portlens"]["link"]["pseudo_header"]["pktap"]["command"], "curl");
 }
 
 #[test]

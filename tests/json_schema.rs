@@ -252,7 +252,11 @@ fn check_packet(p: &Value) {
 fn every_packet_of_every_fixture_follows_the_contract() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let mut n = 0;
-    let mut files: Vec<_> = std::fs::read_dir(&dir).expect("fixtures").filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let list = |d: &std::path::Path| -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(d).expect("fixtures").filter_map(|e| e.ok().map(|e| e.path())).collect()
+    };
+    // The fixtures and those in their sub-directories (encap/, kernel/, synth/).
+    let mut files: Vec<_> = list(&dir).into_iter().flat_map(|p| if p.is_dir() { list(&p) } else { vec![p] }).collect();
     files.sort();
     for f in files.iter().filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng")) {
         let r = run(&["-r", &f.display().to_string(), "--json"]);

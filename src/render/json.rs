@@ -441,10 +441,15 @@ fn link<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>) -> io::Result<()> {
     w.write_all(b"}")
 }
 
-/// A link or capture header's fields as JSON members (numbers as numbers, MACs in ECS form).
+/// A link or capture header's fields as an object named after its kind (`"nflog":{…}`), so
+/// that a name means one thing with one JSON type (ARCNET's `src` is a number, FDDI's a MAC);
+/// numbers as numbers, MACs in ECS form.
 fn header_fields<W: Write + ?Sized>(w: &mut W, h: &LinkHeader) -> io::Result<()> {
-    for (name, value) in &h.fields {
-        w.write_all(b",\"")?;
+    w.write_all(b",\"")?;
+    w.write_all(h.kind.key().as_bytes())?;
+    w.write_all(b"\":{")?;
+    for (i, (name, value)) in h.fields.iter().enumerate() {
+        w.write_all(if i > 0 { b",\"" } else { b"\"" })?;
         w.write_all(name.as_bytes())?;
         w.write_all(b"\":")?;
         match value {
@@ -455,7 +460,7 @@ fn header_fields<W: Write + ?Sized>(w: &mut W, h: &LinkHeader) -> io::Result<()>
             FieldValue::Word(t) => string(w, t)?,
         }
     }
-    Ok(())
+    w.write_all(b"}")
 }
 
 fn network<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>, cid: &mut CidCache) -> io::Result<()> {
