@@ -128,7 +128,7 @@ fn bench_views(c: &mut Criterion) {
                         }
                         match name {
                             "flows" => flows::write_text(&mut st.buf, &st.tracker.finish(), &fo).unwrap(),
-                            "flows --json" => flows::write_json(&mut st.buf, &st.tracker.finish(), &fo).unwrap(),
+                            "flows --json" => flows::write_json(&mut st.buf, &st.tracker.finish(), &fo, true).unwrap(),
                             _ => {
                                 if let Some(report) = st.tracker.stats() {
                                     stats::write_text(&mut st.buf, &report, &so).unwrap();

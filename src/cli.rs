@@ -186,12 +186,23 @@ pub struct Args {
     pub lang: Option<Lang>,
 
     /// View: each port field bit by bit, with class and service (teaching).
-    #[arg(long = "bits", help_heading = "Views", conflicts_with_all = ["json", "ladder"])]
+    #[arg(long = "bits", help_heading = "Views", conflicts_with_all = ["json", "ladder", "fields"])]
     pub bits: bool,
 
     /// View: the SYN/ACK flow of each TCP connection as a ladder diagram.
-    #[arg(long = "ladder", help_heading = "Views", conflicts_with_all = ["json", "bits"])]
+    #[arg(long = "ladder", help_heading = "Views", conflicts_with_all = ["json", "bits", "fields"])]
     pub ladder: bool,
+
+    /// View: tab-separated values of these JSON fields, one row per packet (per connection
+    /// with --flows), with a header line, like tshark -T fields -e …
+    /// (e.g. source.ip,destination.port,tcp.flags; see README "JSON schema").
+    #[arg(long = "fields", value_name = "FIELD,…", help_heading = "Views", conflicts_with_all = ["bits", "ladder"])]
+    pub fields: Option<String>,
+
+    /// With --fields, tshark's -E options: header=y|n, separator=/t|/s|C, quote=d|s|n,
+    /// aggregator=C (repeat -E for several).
+    #[arg(short = 'E', value_name = "KEY=VALUE", help_heading = "Views", requires = "fields")]
+    pub fields_opts: Vec<String>,
 
     /// View: JSON Lines, one object per packet (Elastic Common Schema field names).
     #[arg(long = "json", help_heading = "Views", conflicts_with_all = ["bits", "ladder"])]

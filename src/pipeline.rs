@@ -15,7 +15,7 @@ use std::io::{self, Write};
 use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError};
 
 use crate::decode::decode;
-use crate::model::flow::PacketNote;
+use crate::model::flow::{FlowRecord, PacketNote};
 use crate::model::{Frame, LinkType, Packet, Timestamp, TsPrecision};
 
 /// Bytes of frame data after which a batch is sent.
@@ -39,17 +39,21 @@ struct Item {
     note: PacketNote,
 }
 
-/// Frames copied out of the reader's buffer, in packet order.
+/// Frames copied out of the reader's buffer, in packet order, and the flow records of the
+/// connections that ended among them, each after the frame that ended it (`--flows --json`).
 #[derive(Default)]
 struct Batch {
     bytes: Vec<u8>,
     items: Vec<Item>,
+    /// (number of items before it, record).
+    records: Vec<(usize, FlowRecord)>,
 }
 
 impl Batch {
     fn clear(&mut self) {
         self.bytes.clear();
         self.items.clear();
+        self.records.clear();
     }
 }
 
@@ -103,6 +107,12 @@ impl Feeder {
         true
     }
 
+    /// Queues the record of a connection that ended, after the frames queued so far.
+    pub fn push_record(&mut self, r: FlowRecord) {
+        let at = self.cur.items.len();
+        self.cur.records.push((at, r));
+    }
+
     /// Sends the batch being filled and takes a spare one (or a new one) to fill next.
     fn send(&mut self) -> bool {
         let next = match self.spare.try_recv() {
@@ -118,7 +128,7 @@ impl Feeder {
 
     /// Sends what is left; the printer ends after printing it.
     pub fn finish(mut self) {
-        if !self.cur.items.is_empty() {
+        if !self.cur.items.is_empty() || !self.cur.records.is_empty() {
             let _ = self.send();
         }
     }
@@ -128,13 +138,27 @@ impl Drain {
     /// Prints every frame of every batch, in order, with `print`, until the feeder is
     /// finished or dropped. On the first output error it stops (dropping its end, so that
     /// the feeder's next send fails) and returns the error.
-    pub fn run<W, P>(self, out: &mut W, mut print: P) -> io::Result<()>
+    pub fn run<W, P>(self, out: &mut W, print: P) -> io::Result<()>
     where
         W: Write,
         P: FnMut(&mut W, &Packet<'_>, &PacketNote) -> io::Result<()>,
     {
+        self.run_with_records(out, print, |_, _| Ok(()))
+    }
+
+    /// [`Drain::run`], and each flow record queued with the frames with `record`, in its place.
+    pub fn run_with_records<W, P, R>(self, out: &mut W, mut print: P, mut record: R) -> io::Result<()>
+    where
+        W: Write,
+        P: FnMut(&mut W, &Packet<'_>, &PacketNote) -> io::Result<()>,
+        R: FnMut(&mut W, &FlowRecord) -> io::Result<()>,
+    {
         for batch in self.rx.iter() {
-            for it in &batch.items {
+            let mut records = batch.records.iter().peekable();
+            for (i, it) in batch.items.iter().enumerate() {
+                while let Some((_, r)) = records.next_if(|(at, _)| *at <= i) {
+                    record(out, r)?;
+                }
                 let frame = Frame {
                     ts: it.ts,
                     len: it.len,
@@ -145,6 +169,9 @@ impl Drain {
                 };
                 let pkt = decode(&frame, it.frame_no);
                 print(out, &pkt, &it.note)?;
+            }
+            for (_, r) in records {
+                record(out, r)?;
             }
             let _ = self.spare.try_send(batch);
         }

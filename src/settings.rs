@@ -6,6 +6,7 @@ use std::io::IsTerminal;
 
 use crate::capture::LiveOptions;
 use crate::cli::{self, Args};
+use crate::render::fields::FieldsOptions;
 use crate::render::line::LineOptions;
 use crate::vocab::{ColorChoice, HexMode, Language, TsStyle};
 
@@ -52,6 +53,14 @@ pub struct Settings {
     pub flows: bool,
     /// Counts at the end.
     pub stats: bool,
+    /// `--json`: the reports (and flow records) are JSON Lines; packet records only when
+    /// `view` is [`View::Json`].
+    pub json: bool,
+    /// `--flows --json`: each connection's record is written when it ends (a connection log),
+    /// the ones still open at the end.
+    pub flow_log: bool,
+    /// `--fields`: the JSON records turned into tab-separated rows of these fields.
+    pub fields: Option<FieldsOptions>,
     /// Line view options (also used by other views for shared choices).
     pub line: LineOptions,
     /// Flush stdout after every packet.
@@ -146,18 +155,30 @@ impl Settings {
         if a.count == Some(0) {
             return Err(UsageError("-c needs a count of at least 1".into()));
         }
-        let printing_view = a.bits || a.ladder || a.json;
+        let printing_view = a.bits || a.ladder || a.json || a.fields.is_some();
         if a.write.as_deref() == Some("-") && (printing_view || a.print || a.flows || a.stats) {
             return Err(UsageError(
                 "-w - writes the capture to stdout, so no view can print there too; write to a file instead".into(),
             ));
         }
+        // --fields writes the JSON records (packets, or flows with --flows) as rows.
+        let json = a.json || a.fields.is_some();
+        let fields = match &a.fields {
+            Some(list) => {
+                let dataset = if a.flows { "portlens.flow" } else { "portlens.packet" };
+                Some(FieldsOptions::parse(list, &a.fields_opts, dataset).map_err(UsageError)?)
+            }
+            None => None,
+        };
         let view = if a.bits {
             View::Bits
         } else if a.ladder {
             View::Ladder
-        } else if a.json {
-            View::Json
+        } else if json {
+            // `--flows --json` is the connection log alone (one kind of record, like Zeek's
+            // conn.log); `--print` adds the packet records. `--fields` with `--flows` writes
+            // the connections' rows.
+            if a.flows && (!a.print || a.fields.is_some()) { View::None } else { View::Json }
         } else if (a.write.is_some() || a.flows || a.stats) && !a.print {
             // -w alone writes; --flows/--stats alone summarise. --print adds the line view.
             View::None
@@ -203,6 +224,9 @@ impl Settings {
             view,
             flows: a.flows,
             stats: a.stats,
+            json,
+            flow_log: json && a.flows,
+            fields,
             line,
             line_buffered: a.line_buffered || stdout_tty,
             color: resolve_color(color_choice(a.color)),

@@ -73,7 +73,7 @@ fn every_packet_gets_the_ids_of_the_spec() {
 
 #[test]
 fn flow_records_carry_the_id_of_their_packets() {
-    let run = common::run(&["-r", &common::fixture("lesson.pcap"), "--json", "--flows"]);
+    let run = common::run(&["-r", &common::fixture("lesson.pcap"), "--json", "--flows", "--print"]);
     let all = common::json_lines(&run.stdout);
     let flows: Vec<&Value> = all.iter().filter(|v| v["event"]["dataset"] == "portlens.flow").collect();
     assert!(flows.len() >= 3);

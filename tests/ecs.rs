@@ -1,7 +1,7 @@
 //! `--json` records are valid Elastic Common Schema documents, and match the published JSON
 //! Schemas (`schemas/*.schema.json`), over every capture we have: every fixture and both
 //! corpora (`../shared/pcaps`, `../shared/pcaps-extra`), each read with `--json --flows
-//! --stats`, so every record type is written.
+//! --stats --print`, so every record type is written.
 //!
 //! The ECS check reads ECS's own field list (`../shared/ecs/ecs_flat.yml`): every key path of
 //! every record is either an ECS field whose type fits the JSON value (keyword → string, long →
@@ -125,7 +125,7 @@ fn outputs() -> &'static (Vec<(String, String)>, bool) {
         let mut out = Vec::new();
         for f in &files {
             let p = f.display().to_string();
-            let r = common::run(&["-r", &p, "--json", "--flows", "--stats", "--no-progress"]);
+            let r = common::run(&["-r", &p, "--json", "--flows", "--stats", "--print", "--no-progress"]);
             assert!(matches!(r.code, Some(0) | Some(1)), "{p}: {}", r.stderr);
             out.push((p.clone(), r.stdout));
             if p.contains("/fixtures/") {

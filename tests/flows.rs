@@ -216,7 +216,7 @@ fn refused_reset_and_no_answer_with_their_errno() {
     assert_eq!(r["portlens"]["flow"]["errno"], "ECONNRESET");
     assert_eq!(r["network"]["packets"], 8);
 
-    let all = json_lines(&ok(&["-r", &fixture("tcp-no-answer.pcap"), "--flows", "--json"]));
+    let all = json_lines(&ok(&["-r", &fixture("tcp-no-answer.pcap"), "--flows", "--json", "-v"]));
     let r = all.iter().find(|v| v["event"]["dataset"] == "portlens.flow").expect("flow record");
     assert_eq!(r["portlens"]["flow"]["outcome"], "no answer");
     assert_eq!(r["portlens"]["flow"]["errno"], "ETIMEDOUT");
@@ -234,7 +234,7 @@ fn refused_reset_and_no_answer_with_their_errno() {
 
 #[test]
 fn a_scan_of_200_closed_ports_is_reported_with_source_count_and_range() {
-    let all = json_lines(&ok(&["-r", &fixture("tcp-scan.pcap"), "--flows", "--json"]));
+    let all = json_lines(&ok(&["-r", &fixture("tcp-scan.pcap"), "--flows", "--json", "-v"]));
     let flows: Vec<&Value> = all.iter().filter(|v| v["event"]["dataset"] == "portlens.flow").collect();
     assert_eq!(flows.len(), 200);
     assert!(flows.iter().all(|f| f["portlens"]["flow"]["outcome"] == "refused"));
@@ -318,7 +318,7 @@ fn a_tiny_max_flows_evicts_and_counts_but_keeps_every_record() {
     assert!(text.contains("at most 1 open at once (cap --max-flows 1)"), "{text}");
     let closed_rows = text.lines().filter(|l| l.starts_with("TCP ") && l.contains(" closed (client first) ")).count();
     assert_eq!(closed_rows, 3, "{text}");
-    args.push("--json");
+    args.extend(["--json", "-v"]);
     let all = json_lines(&ok(&args));
     let sum = all.iter().find(|v| v["event"]["dataset"] == "portlens.flow_summary").expect("summary");
     assert_eq!((sum["portlens"]["flow_summary"]["evicted"].as_u64(), sum["portlens"]["flow_summary"]["peak_flows"].as_u64()), (Some(3), Some(1)), "{sum}");
@@ -326,7 +326,7 @@ fn a_tiny_max_flows_evicts_and_counts_but_keeps_every_record() {
 
     // Finished connections leave the table at once: 200 refused connections never fill a
     // ten-flow table, and the scan is still seen.
-    let all = json_lines(&ok(&["-r", &fixture("tcp-scan.pcap"), "--flows", "--json", "--max-flows", "10"]));
+    let all = json_lines(&ok(&["-r", &fixture("tcp-scan.pcap"), "--flows", "--json", "-v", "--max-flows", "10"]));
     let sum = all.iter().find(|v| v["event"]["dataset"] == "portlens.flow_summary").expect("summary");
     assert_eq!((sum["portlens"]["flow_summary"]["evicted"].as_u64(), sum["portlens"]["flow_summary"]["peak_flows"].as_u64()), (Some(0), Some(1)), "{sum}");
     assert_eq!(all.iter().filter(|v| v["event"]["dataset"] == "portlens.flow").count(), 200);
@@ -338,7 +338,7 @@ fn an_idle_timeout_forgets_quiet_connections() {
     // The SYNs of tcp-no-answer.pcap are 1 s and 2 s apart: with --flow-timeout 1 the attempt is
     // forgotten between retries (each retry then starts a new entry), and the last one expires
     // when lesson.pcap's packets arrive 7 s later.
-    let args = ["-r", &fixture("tcp-no-answer.pcap"), "-r", &fixture("lesson.pcap"), "--flows", "--json"];
+    let args = ["-r", &fixture("tcp-no-answer.pcap"), "-r", &fixture("lesson.pcap"), "--flows", "--json", "-v"];
     let all = json_lines(&ok(&[&args[..], &["--flow-timeout", "1"]].concat()));
     let sum = all.iter().find(|v| v["event"]["dataset"] == "portlens.flow_summary").expect("summary");
     assert_eq!(sum["portlens"]["flow_summary"]["expired"], 3, "{sum}");
@@ -464,4 +464,57 @@ fn flows_v_adds_zeek_state_history_rtt_and_community_id() {
         assert!(r.contains("(6)"), "six RTT samples (Karn's rule) in {r}");
     }
     assert!(out.contains("SF: normal establishment and termination"), "{out}");
+}
+
+/// `--flows --json` is a connection log: flow records only, each written when its connection
+/// ended, the open ones at the end; `--print` adds the packet records, each flow record right
+/// after the packet that ended it. The same bytes on one thread (`-l`) and on two.
+#[test]
+fn flows_json_is_a_connection_log_written_as_connections_end() {
+    let log = ok(&["-r", &fixture("lesson.pcap"), "--flows", "--json"]);
+    let recs = json_lines(&log);
+    assert_eq!(recs.len(), 3, "{log}");
+    assert!(recs.iter().all(|v| v["event"]["dataset"] == "portlens.flow"), "only flow records: {log}");
+    assert!(recs.iter().all(|v| v["portlens"]["flow"]["tracking_end"] == "finished"), "{log}");
+    assert_eq!(ok(&["-r", &fixture("lesson.pcap"), "--flows", "--json", "-l"]), log, "one thread or two");
+
+    let mixed = ok(&["-r", &fixture("lesson.pcap"), "--flows", "--json", "--print"]);
+    assert_eq!(ok(&["-r", &fixture("lesson.pcap"), "--flows", "--json", "--print", "-l"]), mixed, "one thread or two");
+    let all = json_lines(&mixed);
+    // Each connection's record follows the packet that ended it (its `close-4`), before the
+    // next connection's first packet.
+    let mut ended = 0;
+    for (i, v) in all.iter().enumerate() {
+        if v["event"]["dataset"] == "portlens.flow" {
+            assert_eq!(all[i - 1]["event"]["action"], "close-4", "{}", all[i - 1]);
+            assert_eq!(all[i - 1]["network"]["community_id"], v["network"]["community_id"]);
+            ended += 1;
+        }
+    }
+    assert_eq!(ended, 3);
+    assert_eq!(all.last().unwrap()["event"]["dataset"], "portlens.flow_summary", "the summary comes with the packet records");
+    // -v brings the detections and the summary to the connection log too.
+    let v = json_lines(&ok(&["-r", &fixture("tcp-scan.pcap"), "--flows", "--json", "-v"]));
+    assert!(v.iter().any(|r| r["event"]["action"] == "port-scan"));
+}
+
+/// Connections that end by idle timeout or eviction are written then, the still-open ones at
+/// the end of the input (`event.type` `info` for those).
+#[test]
+fn timed_out_and_evicted_connections_are_written_when_they_leave_the_table() {
+    let files = ["tcp-no-answer.pcap", "udp-request-response.pcap", "lesson.pcap"].map(fixture);
+    let mut args = vec!["--flows", "--json", "--max-flows", "1"];
+    for f in &files {
+        args.extend(["-r", f.as_str()]);
+    }
+    let recs = json_lines(&ok(&args));
+    let ends: Vec<&str> = recs.iter().filter_map(|v| v["portlens"]["flow"]["tracking_end"].as_str()).collect();
+    assert!(ends.contains(&"evicted"), "{ends:?}");
+    let first_open = ends.iter().position(|e| *e == "end-of-input").unwrap_or(ends.len());
+    assert!(ends[first_open..].iter().all(|e| *e == "end-of-input"), "the open ones come last: {ends:?}");
+    for v in &recs {
+        let open = v["portlens"]["flow"]["tracking_end"] == "end-of-input";
+        let want = if open { serde_json::json!(["connection", "info"]) } else { serde_json::json!(["connection", "end"]) };
+        assert_eq!(v["event"]["type"], want, "{v}");
+    }
 }

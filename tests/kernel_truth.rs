@@ -31,7 +31,7 @@ fn pcap(name: &str) -> String {
 
 /// The `{"type":"flow"}` records and detections of `--flows --json`.
 fn flows(name: &str) -> (Vec<Value>, Vec<Value>) {
-    let run = common::run(&["-r", &pcap(name), "--flows", "--json"]);
+    let run = common::run(&["-r", &pcap(name), "--flows", "--json", "-v"]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let all = common::json_lines(&run.stdout);
     let f = all.iter().filter(|v| v["event"]["dataset"] == "portlens.flow").cloned().collect();

@@ -632,3 +632,47 @@ fn a_flood_with_a_slow_reader_neither_deadlocks_nor_loses_count() {
     assert_eq!(back.stdout.lines().count() as u64, printed, "the -w file holds every printed packet");
     assert_eq!(back.stdout, out);
 }
+
+/// `--flows --json` is a connection log: a connection's record reaches stdout when it ends,
+/// while the capture goes on (issue 13).
+#[test]
+fn a_closed_connection_s_record_is_written_while_the_capture_still_runs() {
+    if !root_or_skip() {
+        return;
+    }
+    let mut cap = Capture::start(&["-i", "lo", "--flows", "--json", "-l", "tcp", "port", "47913"]);
+    let out = cap.child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    exchange(47913);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut lines = Vec::new();
+    let record = loop {
+        assert!(Instant::now() < deadline, "no flow record within 10 s: {lines:?}");
+        let Ok(l) = rx.recv_timeout(Duration::from_millis(100)) else { continue };
+        let v: serde_json::Value = serde_json::from_str(&l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"));
+        lines.push(l);
+        assert_eq!(v["event"]["dataset"], "portlens.flow", "only flow records: {v}");
+        break v;
+    };
+    assert!(matches!(cap.child.try_wait(), Ok(None)), "the capture is still running when the record arrives");
+    assert_eq!(record["destination"]["port"], 47913, "{record}");
+    assert_eq!(record["server"]["port"], 47913, "{record}");
+    assert_eq!(record["event"]["action"], "closed", "{record}");
+    assert_eq!(record["event"]["type"], serde_json::json!(["connection", "end"]), "{record}");
+    assert_eq!(record["portlens"]["flow"]["tracking_end"], "finished", "{record}");
+    assert_eq!(record["network"]["packets"].as_u64().map(|n| n >= 8), Some(true), "{record}");
+    cap.interrupt();
+    let (_, err, code) = cap.finish(10);
+    assert_eq!(code, Some(0), "{err:?}");
+    // Nothing else was open: no more records after the stop.
+    if let Ok(l) = rx.recv_timeout(Duration::from_millis(300)) {
+        panic!("a record after the stop: {l}");
+    }
+}

@@ -287,7 +287,7 @@ impl Views {
                 flows::write_text(buf, &report, &o).expect("flows text");
                 check_text(buf, false, "flows table");
                 buf.clear();
-                flows::write_json(buf, &report, &o).expect("flows json");
+                flows::write_json(buf, &report, &o, true).expect("flows json");
                 check_json(buf, None);
             }
             let st = t.stats().expect("stats were asked for");

@@ -134,7 +134,7 @@ impl Views {
         flows::write_text(&mut self.buf, &report, &fo).expect("write to Vec");
         check_text(&self.buf, false);
         self.buf.clear();
-        flows::write_json(&mut self.buf, &report, &fo).expect("write to Vec");
+        flows::write_json(&mut self.buf, &report, &fo, true).expect("write to Vec");
         check_json(&self.buf);
         if let Some(st) = self.tracker.stats() {
             let so = stats::StatsOptions { services: self.services };

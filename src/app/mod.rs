@@ -16,6 +16,7 @@ use std::io::{self, Write};
 use std::thread;
 
 use crate::capture::{CaptureError, live};
+use crate::render::fields::FieldsWriter;
 use crate::settings::Settings;
 use crate::stop::{Guarded, Signals, Stopper};
 
@@ -104,7 +105,11 @@ pub fn run(s: &Settings) -> Result<(), AppError> {
     // Unlocked: the printer thread writes to it (a lock is taken per 64 KiB buffer). A write
     // blocked on a stalled pipe or terminal gives up on a second signal.
     let mut out = Out::new(Guarded::stdout(&stopper).map_err(AppError::Output)?);
-    let result = run_stages(s, &stopper, signals, &mut out);
+    let result = match &s.fields {
+        // --fields: the JSON records become rows on their way to stdout.
+        Some(f) => run_stages(s, &stopper, signals, &mut FieldsWriter::new(&mut out, f.clone())),
+        None => run_stages(s, &stopper, signals, &mut out),
+    };
     let flushed = out.flush();
     let result = match (result, flushed) {
         (Err(AppError::Output(e)), _) if is_closed_pipe(&e) => Ok(()),

@@ -19,6 +19,7 @@ use crate::render::bits::BitsView;
 use crate::render::json::JsonView;
 use crate::render::ladder::{LadderOptions, LadderView};
 use crate::render::line::LineView;
+use crate::render::flows::FlowsOptions;
 use crate::render::{flows, stats};
 use crate::settings::{Input, Settings, View};
 use crate::stop::Stopper;
@@ -235,19 +236,25 @@ pub enum Downstream<'scope, W: Write> {
         out: &'scope mut W,
         /// Flush after every packet (`-l`, a terminal).
         flush_each: bool,
+        /// `--flows --json`: write each connection's record when it ends.
+        flow_log: Option<FlowsOptions>,
     },
-    /// Decode → track here; each frame, with the tracker's note, goes to the printer thread,
-    /// which decodes it again and prints it in order (see `pipeline`).
+    /// Decode → track here; each frame, with the tracker's note (and the records of the
+    /// connections it ended, with `--flows --json`), goes to the printer thread, which decodes
+    /// it again and prints it in order (see `pipeline`).
     ViewOnPrinterThread {
         /// The tracker, when tracking.
         tracker: Option<&'scope mut Tracker>,
+        /// Hand the records of connections that ended to the printer thread.
+        flow_log: bool,
         /// This end of the hand-over.
         feeder: Feeder,
         /// The printer thread.
         thread: ScopedJoinHandle<'scope, io::Result<()>>,
     },
-    /// Only the reports are wanted: each frame goes to the second thread, which decodes and
-    /// tracks it.
+    /// Only the reports (and the connection log) are wanted: each frame goes to the second
+    /// thread, which decodes and tracks it, and writes each connection's record as it ends
+    /// with `--flows --json`.
     TrackOnSecondThread {
         /// This end of the hand-over.
         feeder: Feeder,
@@ -267,24 +274,28 @@ impl<'scope, W: Write + Send> Downstream<'scope, W> {
     ) -> Result<Downstream<'scope, W>, AppError> {
         let flush_each = s.line_buffered;
         let second_thread = matches!(s.input, Input::Files(_)) && !flush_each;
+        let fo = flows::FlowsOptions { services: s.line.services };
+        let flow_log = (s.flow_log && tracker.is_some()).then_some(fo);
         if second_thread && printer.printable_elsewhere() {
             let (feeder, drain) = pipeline::channel();
-            let thread = spawn(scope, move || drain.run(out, |w, pkt, note| printer.packet(w, pkt, note)))?;
-            return Ok(Downstream::ViewOnPrinterThread { tracker, feeder, thread });
+            let thread = spawn(scope, move || {
+                drain.run_with_records(out, |w, pkt, note| printer.packet(w, pkt, note), |w, r| flows::write_json_flow(w, r, &fo))
+            })?;
+            return Ok(Downstream::ViewOnPrinterThread { tracker, flow_log: flow_log.is_some(), feeder, thread });
         }
         if second_thread && matches!(printer, Printer::Nothing) {
             if let Some(tracker) = tracker {
                 let (feeder, drain) = pipeline::channel();
                 let thread = spawn(scope, move || {
-                    drain.run(&mut io::sink(), |_, pkt, _| {
+                    drain.run(out, |w, pkt, _| {
                         tracker.observe(pkt);
-                        Ok(())
+                        write_ended(w, tracker, flow_log.as_ref())
                     })
                 })?;
                 return Ok(Downstream::TrackOnSecondThread { feeder, thread });
             }
         }
-        Ok(Downstream::Here { tracker, printer, out, flush_each })
+        Ok(Downstream::Here { tracker, printer, out, flush_each, flow_log })
     }
 
     /// Takes one frame (number `no` in the input). `Ok(false)` when the second thread has
@@ -292,21 +303,28 @@ impl<'scope, W: Write + Send> Downstream<'scope, W> {
     #[inline]
     pub fn frame(&mut self, frame: &Frame<'_>, no: u64) -> Result<bool, AppError> {
         match self {
-            Downstream::Here { tracker, printer, out, flush_each } => {
+            Downstream::Here { tracker, printer, out, flush_each, flow_log } => {
                 let pkt = decode(frame, no);
                 let note = track(tracker, &pkt);
                 printer.packet(*out, &pkt, &note).map_err(AppError::Output)?;
+                if let Some(t) = tracker {
+                    write_ended(*out, t, flow_log.as_ref()).map_err(AppError::Output)?;
+                }
                 if *flush_each {
                     out.flush().map_err(AppError::Output)?;
                 }
                 Ok(true)
             }
-            Downstream::ViewOnPrinterThread { tracker, feeder, .. } => {
-                let note = match tracker {
-                    Some(t) => t.observe(&decode(frame, no)),
-                    None => PacketNote::default(),
-                };
-                Ok(feeder.push(frame, no, note))
+            Downstream::ViewOnPrinterThread { tracker, flow_log, feeder, .. } => {
+                let Some(t) = tracker else { return Ok(feeder.push(frame, no, PacketNote::default())) };
+                let note = t.observe(&decode(frame, no));
+                let more = feeder.push(frame, no, note);
+                if *flow_log {
+                    for r in t.take_ended() {
+                        feeder.push_record(r);
+                    }
+                }
+                Ok(more)
             }
             Downstream::TrackOnSecondThread { feeder, .. } => Ok(feeder.push(frame, no, PacketNote::default())),
         }
@@ -339,6 +357,18 @@ fn track(tracker: &mut Option<&mut Tracker>, pkt: &Packet<'_>) -> PacketNote {
     }
 }
 
+/// With `--flows --json`, writes the records of the connections that ended since the last
+/// packet.
+#[inline]
+fn write_ended<W: Write + ?Sized>(w: &mut W, tracker: &mut Tracker, flow_log: Option<&FlowsOptions>) -> io::Result<()> {
+    if let Some(o) = flow_log {
+        for r in tracker.take_ended() {
+            flows::write_json_flow(w, &r, o)?;
+        }
+    }
+    Ok(())
+}
+
 /// Starts the second thread.
 fn spawn<'scope, 'env, F>(scope: &'scope Scope<'scope, 'env>, f: F) -> Result<ScopedJoinHandle<'scope, io::Result<()>>, AppError>
 where
@@ -355,13 +385,16 @@ where
 pub fn reports<W: Write>(out: &mut W, s: &Settings, tracker: Option<&mut Tracker>, printer: &mut Printer) -> Result<(), AppError> {
     printer.finish(out).map_err(AppError::Output)?;
     let Some(tracker) = tracker else { return Ok(()) };
-    let json = s.view == View::Json;
+    let json = s.json;
     let gap = if json || s.view == View::None { "" } else { "\n" };
     if s.flows {
         let report = tracker.finish();
         let o = flows::FlowsOptions { services: s.line.services };
         let res = if json {
-            flows::write_json(out, &report, &o)
+            // The connection log alone (`--flows --json`) holds flow records only; with the
+            // packet records (`--print`) or `-v` come the detections and the summary.
+            let tail = s.view == View::Json || s.verbose > 0;
+            flows::write_json(out, &report, &o, tail)
         } else {
             out.write_all(gap.as_bytes()).and_then(|()| {
                 if s.verbose > 0 { flows::write_text_detailed(out, &report, &o) } else { flows::write_text(out, &report, &o) }

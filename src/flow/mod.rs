@@ -284,6 +284,9 @@ pub struct Tracker {
     /// Capture second at which the next idle sweep runs.
     next_sweep: i64,
     records: Vec<FlowRecord>,
+    /// Records handed out by [`Tracker::take_ended`] so far: a tombstone's record index minus
+    /// this is its place in `records` (a drained record is no longer updated).
+    drained: usize,
     omitted: OmittedAcc,
     detections: Vec<Detection>,
     detections_omitted: u64,
@@ -315,6 +318,7 @@ impl Tracker {
             clock: Timestamp { secs: i64::MIN, nanos: 0 },
             next_sweep: i64::MIN,
             records: Vec::new(),
+            drained: 0,
             omitted: OmittedAcc::default(),
             detections: Vec::new(),
             detections_omitted: 0,
@@ -419,7 +423,8 @@ impl Tracker {
         } else if let Some(t) = self.tombs.get_mut(&key) {
             if !t.starts_new(seg) {
                 let (note, from_client) = t.straggler(seg);
-                if let Some(r) = t.record.and_then(|i| self.records.get_mut(i as usize)) {
+                let at = t.record.and_then(|i| (i as usize).checked_sub(self.drained));
+                if let Some(r) = at.and_then(|i| self.records.get_mut(i)) {
                     let role = usize::from(!from_client);
                     if let (Some(p), Some(b), Some(pl)) =
                         (r.packets.get_mut(role), r.bytes.get_mut(role), r.payload.get_mut(role))
@@ -685,7 +690,7 @@ impl Tracker {
     fn keep(&mut self, r: FlowRecord) -> Option<u32> {
         if self.records.len() < MAX_RECORDS {
             self.records.push(r);
-            return u32::try_from(self.records.len() - 1).ok();
+            return u32::try_from(self.drained + self.records.len() - 1).ok();
         }
         let o = &mut self.omitted;
         o.flows += 1;
@@ -712,6 +717,7 @@ impl Tracker {
         self.order = Recency::new();
         self.tomb_order = Recency::new();
         let mut flows = std::mem::take(&mut self.records);
+        self.drained = 0;
         if !flows.is_sorted_by_key(|r| r.id) {
             flows.sort_unstable_by_key(|r| r.id);
         }
@@ -728,6 +734,16 @@ impl Tracker {
             counters,
             clock: self.clock(),
         }
+    }
+
+    /// The records of the connections that ended (closed, reset, refused, timed out, evicted,
+    /// replaced) since the last call, in the order they ended: a connection log written as it
+    /// goes. Segments that straggle in after a connection's end (a retransmitted FIN, a late
+    /// RST) no longer change a record once it was taken; the ones still open come from
+    /// [`Tracker::finish`].
+    pub fn take_ended(&mut self) -> std::vec::Drain<'_, FlowRecord> {
+        self.drained += self.records.len();
+        self.records.drain(..)
     }
 
     /// The `--stats` counts (`None` unless the tracker was configured with `stats`).

@@ -1064,11 +1064,15 @@ pub fn write_json_detection<W: Write + ?Sized>(w: &mut W, d: &Detection, at: Tim
     w.write_all(b"}}}\n")
 }
 
-/// Writes the JSON Lines form: a flow record per connection, a detection record per detection,
-/// and one flow-summary record (`portlens.flow_summary`) with the tracker's bookkeeping.
-pub fn write_json<W: Write + ?Sized>(w: &mut W, rep: &FlowReport, o: &FlowsOptions) -> io::Result<()> {
+/// Writes the JSON Lines form: a flow record per connection, and with `tail` a detection
+/// record per detection and one flow-summary record (`portlens.flow_summary`) with the
+/// tracker's bookkeeping.
+pub fn write_json<W: Write + ?Sized>(w: &mut W, rep: &FlowReport, o: &FlowsOptions, tail: bool) -> io::Result<()> {
     for r in &rep.flows {
         write_json_flow(w, r, o)?;
+    }
+    if !tail {
+        return Ok(());
     }
     let at = report_time(rep.clock);
     for d in &rep.detections {

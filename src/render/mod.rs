@@ -4,6 +4,7 @@
 
 pub mod bits;
 pub mod color;
+pub mod fields;
 pub mod flows;
 pub mod fmt;
 pub mod hexdump;
