@@ -184,7 +184,35 @@ impl CidCache {
 
 /// The ECS version the records follow (`ecs.version`); every ECS field portlens writes exists
 /// in it with the type written (`tests/ecs.rs` checks them against ECS's own field list).
-pub const ECS_VERSION: &str = "8.17.0";
+pub const ECS_VERSION: &str = ecs_version!();
+
+/// The ECS version as a literal, for [`head_text`].
+macro_rules! ecs_version {
+    () => {
+        "8.17.0"
+    };
+}
+use ecs_version;
+
+/// The text from the end of `@timestamp`'s value to the open `event` object: `ecs.version`
+/// and the record type's kind, category, type and dataset, as one piece.
+macro_rules! head_text {
+    ($kind:literal, $category:literal, $type:literal, $dataset:literal) => {
+        concat!(
+            "\",\"ecs\":{\"version\":\"",
+            ecs_version!(),
+            "\"},\"event\":{\"kind\":\"",
+            $kind,
+            "\",\"category\":",
+            $category,
+            ",\"type\":",
+            $type,
+            ",\"dataset\":\"",
+            $dataset,
+            "\""
+        )
+    };
+}
 
 /// The record types, one `event.dataset` each, with their fixed ECS categorisation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -206,18 +234,16 @@ pub enum Record {
 }
 
 impl Record {
-    /// The text after `"event":{`: kind, category, type and dataset.
-    const fn event_head(self) -> &'static str {
+    /// The text after `@timestamp`'s value up to the open `event` object's last member.
+    const fn head(self) -> &'static str {
         match self {
-            Record::Packet => r#""kind":"event","category":["network"],"type":["info"],"dataset":"portlens.packet""#,
-            Record::FlowEnded => r#""kind":"event","category":["network"],"type":["connection","end"],"dataset":"portlens.flow""#,
-            Record::FlowOpen => r#""kind":"event","category":["network"],"type":["connection","info"],"dataset":"portlens.flow""#,
-            Record::Alert => {
-                r#""kind":"alert","category":["network","intrusion_detection"],"type":["info"],"dataset":"portlens.detection""#
-            }
-            Record::Detection => r#""kind":"event","category":["network"],"type":["info"],"dataset":"portlens.detection""#,
-            Record::FlowSummary => r#""kind":"metric","category":["network"],"type":["info"],"dataset":"portlens.flow_summary""#,
-            Record::Stats => r#""kind":"metric","category":["network"],"type":["info"],"dataset":"portlens.stats""#,
+            Record::Packet => head_text!("event", r#"["network"]"#, r#"["info"]"#, "portlens.packet"),
+            Record::FlowEnded => head_text!("event", r#"["network"]"#, r#"["connection","end"]"#, "portlens.flow"),
+            Record::FlowOpen => head_text!("event", r#"["network"]"#, r#"["connection","info"]"#, "portlens.flow"),
+            Record::Alert => head_text!("alert", r#"["network","intrusion_detection"]"#, r#"["info"]"#, "portlens.detection"),
+            Record::Detection => head_text!("event", r#"["network"]"#, r#"["info"]"#, "portlens.detection"),
+            Record::FlowSummary => head_text!("metric", r#"["network"]"#, r#"["info"]"#, "portlens.flow_summary"),
+            Record::Stats => head_text!("metric", r#"["network"]"#, r#"["info"]"#, "portlens.stats"),
         }
     }
 }
@@ -233,11 +259,9 @@ pub fn head<W: Write + ?Sized>(w: &mut W, ts: Timestamp, p: TsPrecision, rec: Re
     Ok(clamped)
 }
 
+#[inline]
 fn head_rest<W: Write + ?Sized>(w: &mut W, rec: Record) -> io::Result<()> {
-    w.write_all(b"\",\"ecs\":{\"version\":\"")?;
-    w.write_all(ECS_VERSION.as_bytes())?;
-    w.write_all(b"\"},\"event\":{")?;
-    w.write_all(rec.event_head().as_bytes())
+    w.write_all(rec.head().as_bytes())
 }
 
 /// Writes an ECS `date` field's value: RFC 3339 in quotes, clamped into its years.
