@@ -107,8 +107,8 @@ fn bench_views(c: &mut Criterion) {
 
     // End-of-run reports: decode + track every packet with records (or counts) kept, then the
     // report. `--flows` alone prints nothing per packet.
-    let fo = flows::FlowsOptions { services: true };
-    let so = stats::StatsOptions { services: true };
+    let fo = flows::FlowsOptions { services: true, ..Default::default() };
+    let so = stats::StatsOptions { services: true, ..Default::default() };
     let reports: [(&str, TrackerConfig); 3] = [
         ("flows", TrackerConfig { records: true, ..TrackerConfig::default() }),
         ("flows --json", TrackerConfig { records: true, ..TrackerConfig::default() }),

@@ -19,6 +19,47 @@ use crate::model::fields::FieldId;
 use crate::services::{PortClass, Practice};
 use crate::vocab::Language;
 
+mod ko;
+
+/// The words of the packet views (line, ladder), the reports (`--flows`, `--stats`) and the
+/// error messages, keyed by their English text: `tr.s("refused")` is the English itself or
+/// its Korean from the catalog in `i18n/ko.rs`. Sentences with values are templates for
+/// [`fill`] (`tr.f("close {first}/4", …)`), so the Korean may order the words its own way.
+/// `tests/korean.rs` reads the sources and fails when a key used with `.s(`/`.f(` has no
+/// Korean.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tr(pub Language);
+
+impl Tr {
+    /// `en` in this language.
+    #[must_use]
+    #[inline]
+    pub fn s(self, en: &'static str) -> &'static str {
+        match self.0 {
+            Language::En => en,
+            Language::Ko => ko::words(en).unwrap_or(en),
+        }
+    }
+
+    /// The template `en` in this language, with its `{placeholders}` filled.
+    #[must_use]
+    pub fn f(self, en: &'static str, args: &[(&str, &dyn Display)]) -> String {
+        fill(self.s(en), args)
+    }
+
+    /// `client` or `server` in this language.
+    #[must_use]
+    pub fn side(self, client: bool) -> &'static str {
+        self.s(if client { "client" } else { "server" })
+    }
+}
+
+/// The Korean of an English key of [`Tr`], when the catalog has one.
+#[must_use]
+pub fn korean(en: &str) -> Option<&'static str> {
+    ko::words(en)
+}
+
 /// All teaching strings of one language.
 #[derive(Debug)]
 pub struct Texts {

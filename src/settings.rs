@@ -211,6 +211,7 @@ impl Settings {
             link: a.link_header,
             hex,
             number: a.number,
+            lang: resolve_lang(a.lang.map(language)),
         };
         if a.max_flows == 0 {
             return Err(UsageError("--max-flows needs at least 1".into()));
@@ -230,7 +231,7 @@ impl Settings {
             line,
             line_buffered: a.line_buffered || stdout_tty,
             color: resolve_color(color_choice(a.color)),
-            lang: resolve_lang(a.lang.map(language)),
+            lang: line.lang,
             user: a.user.clone(),
             keep_root: a.keep_root,
             sandbox: !a.no_sandbox && !a.keep_root,

@@ -213,6 +213,7 @@ fn line_options() -> Vec<LineOptions> {
         LineOptions { quiet: true, ts: TsStyle::Date, nano: true, hex: HexMode::Hex { link: false, ascii: false }, ..base },
         LineOptions { verbose: 2, link: true, ts: TsStyle::SinceFirst, hex: HexMode::Hex { link: false, ascii: true }, ..base },
         LineOptions { ts: TsStyle::Epoch, ..base },
+        LineOptions { verbose: 1, lang: Language::Ko, ..base },
     ]
 }
 
@@ -247,6 +248,7 @@ impl Views {
                         max_steps: 5,
                         absolute_seq: true,
                         services: false,
+                        lang: Language::Ko,
                     })),
                     false,
                 ),
@@ -281,8 +283,8 @@ impl Views {
         self.others(|v, b| v.finish(b), buf);
         for t in [&mut self.tracker, &mut self.small] {
             let report = t.finish();
-            for services in [true, false] {
-                let o = flows::FlowsOptions { services };
+            for (services, lang) in [(true, Language::En), (false, Language::En), (true, Language::Ko)] {
+                let o = flows::FlowsOptions { services, lang };
                 buf.clear();
                 flows::write_text(buf, &report, &o).expect("flows text");
                 check_text(buf, false, "flows table");
@@ -291,8 +293,8 @@ impl Views {
                 check_json(buf, None);
             }
             let st = t.stats().expect("stats were asked for");
-            for services in [true, false] {
-                let o = stats::StatsOptions { services };
+            for (services, lang) in [(true, Language::En), (false, Language::En), (true, Language::Ko)] {
+                let o = stats::StatsOptions { services, lang };
                 buf.clear();
                 stats::write_text(buf, &st, &o).expect("stats text");
                 check_text(buf, false, "stats report");

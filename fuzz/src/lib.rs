@@ -53,6 +53,7 @@ impl Views {
     /// or the fuzzer would spend its time clearing memory).
     fn new(flags: u8, flags2: u8, stats: bool) -> Views {
         let services = flags2 & 0x40 == 0;
+        let lang = if flags2 & 16 != 0 { Language::Ko } else { Language::En };
         let opts = LineOptions {
             verbose: flags & 3,
             link: flags & 4 != 0,
@@ -63,6 +64,7 @@ impl Views {
             services,
             quiet: flags2 & 0x80 != 0,
             number: flags2 & 2 != 0,
+            lang,
         };
         let plain = LineOptions { services: true, ..LineOptions::default() };
         let loud = LineOptions {
@@ -74,7 +76,6 @@ impl Views {
             ..plain
         };
         let color = flags2 & 8 != 0;
-        let lang = if flags2 & 16 != 0 { Language::Ko } else { Language::En };
         Views {
             tracker: Tracker::new(TrackerConfig {
                 max_flows: 16,
@@ -96,6 +97,7 @@ impl Views {
                         head_steps: 3,
                         tail_steps: 2,
                         max_steps: 8,
+                        lang,
                     })),
                     false,
                 ),
@@ -129,7 +131,7 @@ impl Views {
             check_text(&self.buf, *color);
         }
         let report = self.tracker.finish();
-        let fo = flows::FlowsOptions { services: self.services };
+        let fo = flows::FlowsOptions { services: self.services, ..Default::default() };
         self.buf.clear();
         flows::write_text(&mut self.buf, &report, &fo).expect("write to Vec");
         check_text(&self.buf, false);
@@ -137,7 +139,7 @@ impl Views {
         flows::write_json(&mut self.buf, &report, &fo, true).expect("write to Vec");
         check_json(&self.buf);
         if let Some(st) = self.tracker.stats() {
-            let so = stats::StatsOptions { services: self.services };
+            let so = stats::StatsOptions { services: self.services, ..Default::default() };
             self.buf.clear();
             stats::write_text(&mut self.buf, &st, &so).expect("write to Vec");
             check_text(&self.buf, false);

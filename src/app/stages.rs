@@ -187,6 +187,7 @@ impl Printer {
                 absolute_seq: s.line.absolute_seq,
                 max_open: s.max_flows,
                 idle_timeout_secs: s.flow_timeout_secs,
+                lang: s.lang,
                 ..LadderOptions::default()
             }))),
         }
@@ -389,7 +390,7 @@ pub fn reports<W: Write>(out: &mut W, s: &Settings, tracker: Option<&mut Tracker
     let gap = if json || s.view == View::None { "" } else { "\n" };
     if s.flows {
         let report = tracker.finish();
-        let o = flows::FlowsOptions { services: s.line.services };
+        let o = flows::FlowsOptions { services: s.line.services, lang: s.lang };
         let res = if json {
             // The connection log alone (`--flows --json`) holds flow records only; with the
             // packet records (`--print`) or `-v` come the detections and the summary.
@@ -403,7 +404,7 @@ pub fn reports<W: Write>(out: &mut W, s: &Settings, tracker: Option<&mut Tracker
         res.map_err(AppError::Output)?;
     }
     if let Some(report) = tracker.stats() {
-        let o = stats::StatsOptions { services: s.line.services };
+        let o = stats::StatsOptions { services: s.line.services, lang: s.lang };
         let res = if json {
             stats::write_json(out, &report, &o)
         } else {

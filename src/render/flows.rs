@@ -25,23 +25,29 @@ use crate::model::flow::{
     Analysis, AnalysisCounts, Detection, FlowEnd, FlowOutcome, FlowProto, FlowRecord, FlowReport, Side, TcpOutcome,
     TcpState, UdpOutcome, ZeekState,
 };
+use crate::i18n::Tr;
 use crate::model::{IcmpInfo, Timestamp, TsPrecision};
 use crate::services::{self, Proto};
+use crate::vocab::Language;
 
 /// What the table shows.
 #[derive(Clone, Copy, Debug)]
 pub struct FlowsOptions {
     /// Service names (off with `-nn`).
     pub services: bool,
+    /// Language of the text report (`--lang`); the JSON records stay English.
+    pub lang: Language,
 }
 
 impl Default for FlowsOptions {
     fn default() -> Self {
-        FlowsOptions { services: true }
+        FlowsOptions { services: true, lang: Language::En }
     }
 }
 
 const HEAD: [&str; 9] = ["PROTO", "CLIENT", "SERVER", "SERVICE", "OUTCOME", "PACKETS", "BYTES", "RTT", "DURATION"];
+/// The column headings in Korean (in the order of [`HEAD`]).
+const HEAD_KO: [&str; 9] = ["프로토콜", "클라이언트", "서버", "서비스", "결과", "패킷", "바이트", "RTT", "지속 시간"];
 /// Right-aligned columns.
 const RIGHT: [bool; 9] = [false, false, false, false, false, true, true, true, true];
 /// Most detections of one kind listed in the text report.
@@ -54,10 +60,10 @@ fn proto(p: FlowProto) -> Proto {
     }
 }
 
-fn icmp_words(v6: bool, icmp_type: u8, code: u8) -> String {
+fn icmp_words(v6: bool, icmp_type: u8, code: u8, tr: Tr) -> String {
     let info = IcmpInfo { v6, icmp_type, code, echo: None, quoted: None };
     match icmp_name(&info) {
-        Some(n) => format!("ICMP{} {n}", if v6 { "v6" } else { "" }),
+        Some(n) => format!("ICMP{} {}", if v6 { "v6" } else { "" }, tr.s(n)),
         None => format!("ICMP{} type {icmp_type} code {code}", if v6 { "v6" } else { "" }),
     }
 }
@@ -65,7 +71,7 @@ fn icmp_words(v6: bool, icmp_type: u8, code: u8) -> String {
 /// The outcome cell: a few words and the errno.
 pub fn outcome_cell(r: &FlowRecord) -> String {
     let mut s = String::new();
-    outcome_into(&mut s, r);
+    outcome_into(&mut s, r, Tr(Language::En));
     s
 }
 
@@ -88,50 +94,63 @@ fn push_socket(s: &mut String, ip: IpAddr, port: u16) {
     }
 }
 
-/// Appends the outcome cell to `s`.
-fn outcome_into(s: &mut String, r: &FlowRecord) {
+/// Appends the outcome cell to `s`, in the language of `tr`.
+fn outcome_into(s: &mut String, r: &FlowRecord, tr: Tr) {
+    let plural = |n: u64| if n == 1 { "" } else { "s" };
     match r.outcome {
         FlowOutcome::Tcp(o) => match o {
-            TcpOutcome::Closed { simultaneous: true, .. } => s.push_str("closed (simultaneous)"),
-            TcpOutcome::Closed { first_fin: Side::Client, .. } => s.push_str("closed (client first)"),
-            TcpOutcome::Closed { first_fin: Side::Server, .. } => s.push_str("closed (server first)"),
+            TcpOutcome::Closed { simultaneous: true, .. } => s.push_str(tr.s("closed (simultaneous)")),
+            TcpOutcome::Closed { first_fin: Side::Client, .. } => s.push_str(tr.s("closed (client first)")),
+            TcpOutcome::Closed { first_fin: Side::Server, .. } => s.push_str(tr.s("closed (server first)")),
             TcpOutcome::Closing { first_fin } => {
-                let _ = write!(s, "closing ({first_fin} sent FIN)");
+                s.push_str(&tr.f("closing ({side} sent FIN)", &[("side", &tr.side(first_fin == Side::Client))]));
             }
-            TcpOutcome::Reset { by: Side::Client } => s.push_str("reset by client (ECONNRESET)"),
-            TcpOutcome::Reset { by: Side::Server } => s.push_str("reset by server (ECONNRESET)"),
-            TcpOutcome::Refused => s.push_str("refused (ECONNREFUSED)"),
+            TcpOutcome::Reset { by: Side::Client } => s.push_str(tr.s("reset by client (ECONNRESET)")),
+            TcpOutcome::Reset { by: Side::Server } => s.push_str(tr.s("reset by server (ECONNRESET)")),
+            TcpOutcome::Refused => s.push_str(tr.s("refused (ECONNREFUSED)")),
             TcpOutcome::NoAnswer { syns } => {
-                let _ = write!(s, "no answer, {syns} SYN{} (ETIMEDOUT)", if syns == 1 { "" } else { "s" });
+                s.push_str(&tr.f(
+                    "no answer, {n} SYN{s} (ETIMEDOUT)",
+                    &[("n", &syns), ("s", &plural(u64::from(syns)))],
+                ));
             }
             TcpOutcome::Unreachable { v6, icmp_type, code } => {
-                let _ = write!(s, "unreachable, {} ({})", icmp_words(v6, icmp_type, code), o.errno().unwrap_or("-"));
+                s.push_str(&tr.f(
+                    "unreachable, {icmp} ({errno})",
+                    &[("icmp", &icmp_words(v6, icmp_type, code, tr)), ("errno", &o.errno().unwrap_or("-"))],
+                ));
             }
             TcpOutcome::HalfOpen if r.states.is_some_and(|(c, _)| c == TcpState::Established) => {
-                s.push_str("half-open (final ACK lost)")
+                s.push_str(tr.s("half-open (final ACK lost)"))
             }
-            TcpOutcome::HalfOpen => s.push_str("half-open (no final ACK)"),
+            TcpOutcome::HalfOpen => s.push_str(tr.s("half-open (no final ACK)")),
             TcpOutcome::LoneReset { by } => {
-                let _ = write!(s, "reset by {by} (no handshake seen)");
+                s.push_str(&tr.f("reset by {by} (no handshake seen)", &[("by", &tr.side(by == Side::Client))]));
             }
             TcpOutcome::OneSided { seen } => {
-                let _ = write!(s, "one-sided ({seen}'s packets only)");
+                s.push_str(&tr.f("one-sided ({seen}'s packets only)", &[("seen", &tr.side(seen == Side::Client))]));
             }
-            TcpOutcome::Established => s.push_str("established"),
-            TcpOutcome::MidStream => s.push_str("mid-stream"),
+            TcpOutcome::Established => s.push_str(tr.s("established")),
+            TcpOutcome::MidStream => s.push_str(tr.s("mid-stream")),
         },
         FlowOutcome::Udp(o) => match o {
             UdpOutcome::Answered => {
-                let _ = write!(s, "answered ({} pair{})", r.udp_pairs, if r.udp_pairs == 1 { "" } else { "s" });
+                s.push_str(&tr.f(
+                    "answered ({n} pair{s})",
+                    &[("n", &r.udp_pairs), ("s", &plural(u64::from(r.udp_pairs)))],
+                ));
             }
-            UdpOutcome::NoReply => s.push_str("no reply"),
-            UdpOutcome::OneWay => s.push_str("one-way (multicast)"),
+            UdpOutcome::NoReply => s.push_str(tr.s("no reply")),
+            UdpOutcome::OneWay => s.push_str(tr.s("one-way (multicast)")),
             UdpOutcome::PortUnreachable if r.icmp_errors > 1 => {
-                let _ = write!(s, "port unreachable ×{} (ECONNREFUSED)", r.icmp_errors);
+                s.push_str(&tr.f("port unreachable ×{n} (ECONNREFUSED)", &[("n", &r.icmp_errors)]));
             }
-            UdpOutcome::PortUnreachable => s.push_str("port unreachable (ECONNREFUSED)"),
+            UdpOutcome::PortUnreachable => s.push_str(tr.s("port unreachable (ECONNREFUSED)")),
             UdpOutcome::Unreachable { v6, icmp_type, code } => {
-                let _ = write!(s, "unreachable, {} ({})", icmp_words(v6, icmp_type, code), o.errno().unwrap_or("-"));
+                s.push_str(&tr.f(
+                    "unreachable, {icmp} ({errno})",
+                    &[("icmp", &icmp_words(v6, icmp_type, code, tr)), ("errno", &o.errno().unwrap_or("-"))],
+                ));
             }
         },
     }
@@ -141,129 +160,101 @@ fn outcome_into(s: &mut String, r: &FlowRecord) {
             FlowOutcome::Tcp(TcpOutcome::MidStream | TcpOutcome::LoneReset { .. } | TcpOutcome::OneSided { .. })
         )
     {
-        s.push_str(", mid-stream");
+        s.push_str(tr.s(", mid-stream"));
     }
     if r.port_reuse {
-        s.push_str(", reused port");
+        s.push_str(tr.s(", reused port"));
     }
     match r.end {
-        FlowEnd::Evicted => s.push_str(" [evicted]"),
-        FlowEnd::IdleTimeout => s.push_str(" [idle]"),
+        FlowEnd::Evicted => s.push_str(tr.s(" [evicted]")),
+        FlowEnd::IdleTimeout => s.push_str(tr.s(" [idle]")),
         _ => {}
     }
 }
 
 /// A key for the explanation of an outcome kind, and the explanation.
-fn legend(r: &FlowRecord) -> (&'static str, &'static str) {
+fn legend(r: &FlowRecord, tr: Tr) -> (&'static str, &'static str) {
     match r.outcome {
         FlowOutcome::Tcp(o) => match o {
             TcpOutcome::Closed { simultaneous: true, .. } => (
-                "closed (simultaneous)",
-                "both sides sent FIN at the same time (their FINs crossed), so both hold TIME_WAIT for 60 s \
-                 (RFC 9293 §3.6: each goes FIN_WAIT_1 → CLOSING → TIME_WAIT).",
+                tr.s("closed (simultaneous)"),
+                tr.s("both sides sent FIN at the same time (their FINs crossed), so both hold TIME_WAIT for 60 s (RFC 9293 §3.6: each goes FIN_WAIT_1 → CLOSING → TIME_WAIT)."),
             ),
             TcpOutcome::Closed { first_fin: Side::Client, .. } => (
-                "closed (client first)",
-                "the client sent the first FIN, so the client holds TIME_WAIT for 60 s (fixed in Linux: TCP_TIMEWAIT_LEN; RFC 9293 says 2×MSL) and \
-                 cannot reuse that exact 4-tuple meanwhile; harmless for a client, which picks a new ephemeral port.",
+                tr.s("closed (client first)"),
+                tr.s("the client sent the first FIN, so the client holds TIME_WAIT for 60 s (fixed in Linux: TCP_TIMEWAIT_LEN; RFC 9293 says 2×MSL) and cannot reuse that exact 4-tuple meanwhile; harmless for a client, which picks a new ephemeral port."),
             ),
             TcpOutcome::Closed { first_fin: Side::Server, .. } => (
-                "closed (server first)",
-                "the server sent the first FIN, so the server holds TIME_WAIT for 60 s. Many such sockets on a \
-                 server's port are why a restarted server can fail to bind with \"Address already in use\" \
-                 (EADDRINUSE) unless it sets SO_REUSEADDR.",
+                tr.s("closed (server first)"),
+                tr.s("the server sent the first FIN, so the server holds TIME_WAIT for 60 s. Many such sockets on a server's port are why a restarted server can fail to bind with \"Address already in use\" (EADDRINUSE) unless it sets SO_REUSEADDR."),
             ),
             TcpOutcome::Closing { .. } => (
-                "closing",
-                "one side sent FIN (it has nothing more to send); the close had not finished when the capture ended.",
+                tr.s("closing"),
+                tr.s("one side sent FIN (it has nothing more to send); the close had not finished when the capture ended."),
             ),
             TcpOutcome::Reset { by: Side::Client } => (
-                "reset by client",
-                "the client tore the connection down with RST: the server's program gets ECONNRESET (\"Connection \
-                 reset by peer\") on its next read or write. Common causes: a program closing with unread data, a \
-                 crash, or a firewall or load balancer cutting the connection.",
+                tr.s("reset by client"),
+                tr.s("the client tore the connection down with RST: the server's program gets ECONNRESET (\"Connection reset by peer\") on its next read or write. Common causes: a program closing with unread data, a crash, or a firewall or load balancer cutting the connection."),
             ),
             TcpOutcome::Reset { by: Side::Server } => (
-                "reset by server",
-                "the server tore the connection down with RST: the client's program gets ECONNRESET (\"Connection \
-                 reset by peer\") on its next read or write. Common causes: a program closing with unread data, a \
-                 crash, or a firewall or load balancer cutting the connection.",
+                tr.s("reset by server"),
+                tr.s("the server tore the connection down with RST: the client's program gets ECONNRESET (\"Connection reset by peer\") on its next read or write. Common causes: a program closing with unread data, a crash, or a firewall or load balancer cutting the connection."),
             ),
             TcpOutcome::Refused => (
-                "refused",
-                "the SYN was answered by RST: nothing listens on that port (or a firewall rejects with RST); \
-                 connect() fails at once with ECONNREFUSED (\"Connection refused\").",
+                tr.s("refused"),
+                tr.s("the SYN was answered by RST: nothing listens on that port (or a firewall rejects with RST); connect() fails at once with ECONNREFUSED (\"Connection refused\")."),
             ),
             TcpOutcome::NoAnswer { .. } => (
-                "no answer",
-                "the SYN was retried and nothing came back: connect() fails with ETIMEDOUT (\"Connection timed \
-                 out\"). Current Linux (6.5 and later, net.ipv4.tcp_syn_linear_timeouts = 4) resends the SYN every \
-                 second at first, five times, then doubles the wait (2 s, 4 s, 8 s …), and gives up after about two \
-                 minutes with the default 6 retries; older kernels double from the start (1 s, 2 s, 4 s …). The \
-                 host is down or, more often, a firewall drops the packets (filtered).",
+                tr.s("no answer"),
+                tr.s("the SYN was retried and nothing came back: connect() fails with ETIMEDOUT (\"Connection timed out\"). Current Linux (6.5 and later, net.ipv4.tcp_syn_linear_timeouts = 4) resends the SYN every second at first, five times, then doubles the wait (2 s, 4 s, 8 s …), and gives up after about two minutes with the default 6 retries; older kernels double from the start (1 s, 2 s, 4 s …). The host is down or, more often, a firewall drops the packets (filtered)."),
             ),
             TcpOutcome::Unreachable { .. } => (
-                "unreachable",
-                "an ICMP error answered the SYN: a router or firewall says the host, network or port cannot be \
-                 reached; connect() fails with the errno shown (EHOSTUNREACH \"No route to host\", ENETUNREACH, or \
-                 ECONNREFUSED for port unreachable).",
+                tr.s("unreachable"),
+                tr.s("an ICMP error answered the SYN: a router or firewall says the host, network or port cannot be reached; connect() fails with the errno shown (EHOSTUNREACH \"No route to host\", ENETUNREACH, or ECONNREFUSED for port unreachable)."),
             ),
             TcpOutcome::HalfOpen if r.states.is_some_and(|(c, _)| c == TcpState::Established) => (
-                "half-open (final ACK lost)",
-                "the client acknowledged the SYN,ACK, so it is ESTABLISHED, but the server sent its SYN,ACK again: \
-                 the final ACK never reached it, and the server is still in SYN_RCVD (it retries the SYN,ACK, \
-                 net.ipv4.tcp_synack_retries = 5 times, then drops the attempt; the client learns of it only \
-                 when it sends and gets a RST).",
+                tr.s("half-open (final ACK lost)"),
+                tr.s("the client acknowledged the SYN,ACK, so it is ESTABLISHED, but the server sent its SYN,ACK again: the final ACK never reached it, and the server is still in SYN_RCVD (it retries the SYN,ACK, net.ipv4.tcp_synack_retries = 5 times, then drops the attempt; the client learns of it only when it sends and gets a RST)."),
             ),
             TcpOutcome::HalfOpen => (
-                "half-open",
-                "the server answered SYN,ACK but the client's final ACK never came (a SYN flood, a client that gave \
-                 up, or a capture that missed it).",
+                tr.s("half-open"),
+                tr.s("the server answered SYN,ACK but the client's final ACK never came (a SYN flood, a client that gave up, or a capture that missed it)."),
             ),
             TcpOutcome::LoneReset { .. } => (
-                "reset (no handshake seen)",
-                "only a RST was captured, with no handshake and no data: it may have refused a SYN the capture \
-                 missed (the client's connect() then failed with ECONNREFUSED) or ended a connection whose start \
-                 was not captured (ECONNRESET); the capture cannot tell which.",
+                tr.s("reset (no handshake seen)"),
+                tr.s("only a RST was captured, with no handshake and no data: it may have refused a SYN the capture missed (the client's connect() then failed with ECONNREFUSED) or ended a connection whose start was not captured (ECONNRESET); the capture cannot tell which."),
             ),
             TcpOutcome::OneSided { .. } => (
-                "one-sided",
-                "only one direction of the connection was captured, yet that side acknowledged packets from the \
-                 other, so the other side did answer: the capture point sees one way only (an asymmetric route, a \
-                 tap or SPAN port on one direction). Nothing can be said about failures.",
+                tr.s("one-sided"),
+                tr.s("only one direction of the connection was captured, yet that side acknowledged packets from the other, so the other side did answer: the capture point sees one way only (an asymmetric route, a tap or SPAN port on one direction). Nothing can be said about failures."),
             ),
             TcpOutcome::Established => {
-                ("established", "the handshake completed and the connection was still open when the capture ended.")
+                ("established", tr.s("the handshake completed and the connection was still open when the capture ended."))
             }
             TcpOutcome::MidStream => (
-                "mid-stream",
-                "the capture started after the handshake: which side is the client was decided by the ports \
-                 (ephemeral vs. fixed, else the lower port is the server), not by the SYN.",
+                tr.s("mid-stream"),
+                tr.s("the capture started after the handshake: which side is the client was decided by the ports (ephemeral vs. fixed, else the lower port is the server), not by the SYN."),
             ),
         },
         FlowOutcome::Udp(o) => match o {
             UdpOutcome::Answered => (
-                "answered",
-                "UDP request/response: datagrams from the client were answered by the server (pairs = client \
-                 datagrams followed by a server reply).",
+                tr.s("answered"),
+                tr.s("UDP request/response: datagrams from the client were answered by the server (pairs = client datagrams followed by a server reply)."),
             ),
             UdpOutcome::NoReply => (
-                "no reply",
-                "nothing came back. UDP has no handshake: without a reply or an ICMP error the sender cannot tell a \
-                 silent service from a lost datagram; a program waiting for the reply times out.",
+                tr.s("no reply"),
+                tr.s("nothing came back. UDP has no handshake: without a reply or an ICMP error the sender cannot tell a silent service from a lost datagram; a program waiting for the reply times out."),
             ),
             UdpOutcome::OneWay => {
-                ("one-way", "sent to a multicast or broadcast address, where no reply on the same 4-tuple is expected.")
+                ("one-way", tr.s("sent to a multicast or broadcast address, where no reply on the same 4-tuple is expected."))
             }
             UdpOutcome::PortUnreachable => (
-                "port unreachable",
-                "an ICMP port unreachable answered the datagram: nothing listens on that UDP port. A connected UDP \
-                 socket gets ECONNREFUSED on its next send or receive; an unconnected one never hears of it.",
+                tr.s("port unreachable"),
+                tr.s("an ICMP port unreachable answered the datagram: nothing listens on that UDP port. A connected UDP socket gets ECONNREFUSED on its next send or receive; an unconnected one never hears of it."),
             ),
             UdpOutcome::Unreachable { .. } => (
-                "unreachable (UDP)",
-                "an ICMP error (host, network or administratively prohibited) answered the datagram; a connected \
-                 socket gets the errno shown.",
+                tr.s("unreachable (UDP)"),
+                tr.s("an ICMP error (host, network or administratively prohibited) answered the datagram; a connected socket gets the errno shown."),
             ),
         },
     }
@@ -281,7 +272,7 @@ fn cells(r: &FlowRecord, o: &FlowsOptions, text: &mut String, ends: &mut Vec<u32
     let name = if o.services { services::name(proto(r.proto), r.server.1) } else { None };
     text.push_str(name.unwrap_or("-"));
     end(text);
-    outcome_into(text, r);
+    outcome_into(text, r, Tr(o.lang));
     end(text);
     push_uint(text, r.total_packets());
     end(text);
@@ -298,8 +289,9 @@ fn cells(r: &FlowRecord, o: &FlowsOptions, text: &mut String, ends: &mut Vec<u32
     end(text);
 }
 
+/// Display columns (Hangul takes two).
 fn width(s: &str) -> usize {
-    if s.is_ascii() { s.len() } else { s.chars().count() }
+    if s.is_ascii() { s.len() } else { crate::i18n::width(s) }
 }
 
 const SPACES: &[u8; 64] = b"                                                                ";
@@ -326,7 +318,8 @@ fn pad<W: Write + ?Sized>(w: &mut W, s: &str, wd: usize, right: bool, last: bool
     }
 }
 
-fn plural(n: u64) -> &'static str {
+fn plural(n: impl Into<u64>) -> &'static str {
+    let n: u64 = n.into();
     if n == 1 { "" } else { "s" }
 }
 
@@ -349,9 +342,11 @@ fn gaps(g: &[u32]) -> String {
 pub fn write_text<W: Write + ?Sized>(w: &mut W, rep: &FlowReport, o: &FlowsOptions) -> io::Result<()> {
     let tcp = rep.flows.iter().filter(|r| r.proto == FlowProto::Tcp).count();
     let udp = rep.flows.len() - tcp;
-    writeln!(w, "Connections: {tcp} TCP, {udp} UDP")?;
+    let tr = Tr(o.lang);
+    writeln!(w, "{}", tr.f("Connections: {tcp} TCP, {udp} UDP", &[("tcp", &tcp), ("udp", &udp)]))?;
+    let head = if o.lang == Language::Ko { HEAD_KO } else { HEAD };
     if rep.flows.is_empty() {
-        writeln!(w, "  (no TCP or UDP traffic)")?;
+        writeln!(w, "  {}", tr.s("(no TCP or UDP traffic)"))?;
     } else {
         // Every cell is formatted once, into one string; the column widths come from it and
         // the rows are then printed from it.
@@ -360,7 +355,7 @@ pub fn write_text<W: Write + ?Sized>(w: &mut W, rep: &FlowReport, o: &FlowsOptio
         for r in &rep.flows {
             cells(r, o, &mut text, &mut ends);
         }
-        let mut widths = HEAD.map(width);
+        let mut widths = head.map(width);
         let mut start = 0;
         for row in ends.chunks_exact(9) {
             for (wd, &end) in widths.iter_mut().zip(row) {
@@ -369,7 +364,7 @@ pub fn write_text<W: Write + ?Sized>(w: &mut W, rep: &FlowReport, o: &FlowsOptio
                 start = end;
             }
         }
-        for (i, ((h, wd), right)) in HEAD.iter().zip(widths).zip(RIGHT).enumerate() {
+        for (i, ((h, wd), right)) in head.iter().zip(widths).zip(RIGHT).enumerate() {
             if i > 0 {
                 w.write_all(b"  ")?;
             }
@@ -391,48 +386,52 @@ pub fn write_text<W: Write + ?Sized>(w: &mut W, rep: &FlowReport, o: &FlowsOptio
     }
     let om = &rep.omitted;
     if om.flows > 0 {
-        write!(w, "… and {} more flows not listed ({} packets, {}):", om.flows, om.packets, bytes_string(om.bytes))?;
+        let t = tr.f(
+            "… and {n} more flows not listed ({packets} packets, {bytes}):",
+            &[("n", &om.flows), ("packets", &om.packets), ("bytes", &bytes_string(om.bytes))],
+        );
+        w.write_all(t.as_bytes())?;
         for (word, n) in &om.by_outcome {
-            write!(w, " {n} {word},")?;
+            write!(w, " {n} {},", tr.s(word))?;
         }
-        writeln!(w, " (the list keeps the first {} flows)", rep.flows.len())?;
+        writeln!(w, "{}", tr.f(" (the list keeps the first {n} flows)", &[("n", &rep.flows.len())]))?;
     }
 
     // What the outcomes mean, each kind once.
     let mut seen: Vec<&'static str> = Vec::new();
     let mut lines: Vec<(&'static str, &'static str)> = Vec::new();
     for r in &rep.flows {
-        let (k, text) = legend(r);
+        let (k, text) = legend(r, tr);
         if !seen.contains(&k) {
             seen.push(k);
             lines.push((k, text));
         }
     }
     if !lines.is_empty() {
-        writeln!(w, "\nWhat the outcomes mean:")?;
+        writeln!(w, "\n{}", tr.s("What the outcomes mean:"))?;
         for (k, text) in lines {
             writeln!(w, "  {k}: {text}")?;
         }
         if rep.flows.iter().any(|r| r.end == FlowEnd::Evicted) {
-            writeln!(
-                w,
-                "  [evicted]: the table was full (--max-flows {}); the outcome is as it stood then.",
-                rep.counters.max_flows
-            )?;
+            let t = tr.f(
+                "  [evicted]: the table was full (--max-flows {n}); the outcome is as it stood then.",
+                &[("n", &rep.counters.max_flows)],
+            );
+            writeln!(w, "{t}")?;
         }
         if rep.flows.iter().any(|r| r.end == FlowEnd::IdleTimeout) {
-            writeln!(
-                w,
-                "  [idle]: no packet for --flow-timeout {} s; the outcome is as it stood then.",
-                rep.counters.idle_timeout_secs
-            )?;
+            let t = tr.f(
+                "  [idle]: no packet for --flow-timeout {n} s; the outcome is as it stood then.",
+                &[("n", &rep.counters.idle_timeout_secs)],
+            );
+            writeln!(w, "{t}")?;
         }
     }
 
-    analysis_section(w, rep)?;
+    analysis_section(w, rep, tr)?;
 
     if !rep.detections.is_empty() {
-        writeln!(w, "\nDetected:")?;
+        writeln!(w, "\n{}", tr.s("Detected:"))?;
         let mut per_kind: Vec<(&str, usize)> = Vec::new();
         for d in &rep.detections {
             let n = match per_kind.iter_mut().find(|(k, _)| *k == d.kind()) {
@@ -446,51 +445,66 @@ pub fn write_text<W: Write + ?Sized>(w: &mut W, rep: &FlowReport, o: &FlowsOptio
                 }
             };
             if n <= LIST_CAP {
-                detection_text(w, d)?;
+                detection_text(w, d, tr)?;
             }
         }
         for (kind, n) in per_kind {
             if n > LIST_CAP {
-                writeln!(w, "  … {} more {} detections (see --json)", n - LIST_CAP, kind.replace('_', " "))?;
+                let t = tr.f(
+                    "  … {n} more {kind} detections (see --json)",
+                    &[("n", &(n - LIST_CAP)), ("kind", &kind_words(kind, tr))],
+                );
+                writeln!(w, "{t}")?;
             }
         }
         if rep.detections_omitted > 0 {
-            writeln!(w, "  … {} more detections not kept", rep.detections_omitted)?;
+            writeln!(w, "{}", tr.f("  … {n} more detections not kept", &[("n", &rep.detections_omitted)]))?;
         }
     }
 
     let c = &rep.counters;
-    write!(
-        w,
-        "\nTracked {} TCP connection{} and {} UDP conversation{}; at most {} open at once (cap --max-flows {}).",
-        c.tcp_connections,
-        plural(c.tcp_connections),
-        c.udp_flows,
-        plural(c.udp_flows),
-        c.peak_flows,
-        c.max_flows
-    )?;
+    let mut t = tr.f(
+        "\nTracked {tcp} TCP connection{ts} and {udp} UDP conversation{us}; at most {peak} open at once (cap --max-flows {cap}).",
+        &[
+            ("tcp", &c.tcp_connections),
+            ("ts", &plural(c.tcp_connections)),
+            ("udp", &c.udp_flows),
+            ("us", &plural(c.udp_flows)),
+            ("peak", &c.peak_flows),
+            ("cap", &c.max_flows),
+        ],
+    );
     if c.evicted > 0 {
-        write!(w, " {} evicted because the table was full ({} of them still open).", c.evicted, c.evicted_open)?;
+        t.push_str(&tr.f(
+            " {n} evicted because the table was full ({open} of them still open).",
+            &[("n", &c.evicted), ("open", &c.evicted_open)],
+        ));
     }
     if c.expired > 0 {
-        write!(w, " {} forgotten after --flow-timeout {} s without packets.", c.expired, c.idle_timeout_secs)?;
+        t.push_str(&tr.f(
+            " {n} forgotten after --flow-timeout {secs} s without packets.",
+            &[("n", &c.expired), ("secs", &c.idle_timeout_secs)],
+        ));
     }
     if c.untracked > 0 {
-        write!(w, " {} packets could not be tracked (TCP header cut before the flags).", c.untracked)?;
+        t.push_str(&tr.f(
+            " {n} packets could not be tracked (TCP header cut before the flags).",
+            &[("n", &c.untracked)],
+        ));
     }
     if c.tombs_dropped > 0 {
-        write!(
-            w,
-            " {} finished connections were forgotten before their TIME_WAIT ended (at most {} are remembered): \
-             port reuse on those 4-tuples may have gone unnoticed.",
-            c.tombs_dropped, c.max_flows
-        )?;
+        t.push_str(&tr.f(
+            " {n} finished connections were forgotten before their TIME_WAIT ended (at most {cap} are remembered): port reuse on those 4-tuples may have gone unnoticed.",
+            &[("n", &c.tombs_dropped), ("cap", &c.max_flows)],
+        ));
     }
     if c.scan_pairs_dropped > 0 {
-        write!(w, " The scan detector stopped following {} source/target pairs (its own cap).", c.scan_pairs_dropped)?;
+        t.push_str(&tr.f(
+            " The scan detector stopped following {n} source/target pairs (its own cap).",
+            &[("n", &c.scan_pairs_dropped)],
+        ));
     }
-    writeln!(w)
+    writeln!(w, "{t}")
 }
 
 /// The connection table followed by, for each TCP connection, Zeek's `conn_state` and
@@ -498,7 +512,7 @@ pub fn write_text<W: Write + ?Sized>(w: &mut W, rep: &FlowReport, o: &FlowsOptio
 /// (`--flows -v`).
 pub fn write_text_detailed<W: Write + ?Sized>(w: &mut W, rep: &FlowReport, o: &FlowsOptions) -> io::Result<()> {
     write_text(w, rep, o)?;
-    zeek_section(w, rep)
+    zeek_section(w, rep, Tr(o.lang))
 }
 
 /// What Zeek's `conn_state` codes mean.
@@ -540,14 +554,21 @@ fn history_letter_words(c: u8) -> &'static str {
 
 /// The history string with each letter spelled out: `S client SYN, h server SYN,ACK, …`.
 pub fn history_words(h: &[u8]) -> String {
+    history_words_in(h, Tr(Language::En))
+}
+
+/// [`history_words`] in the language of `tr`.
+fn history_words_in(h: &[u8], tr: Tr) -> String {
     let mut out = String::new();
     for (i, &c) in h.iter().enumerate() {
         if i > 0 {
             out.push_str(", ");
         }
         out.push(char::from(c));
-        out.push_str(if c.is_ascii_uppercase() { " client " } else { " server " });
-        out.push_str(history_letter_words(c));
+        out.push(' ');
+        out.push_str(tr.side(c.is_ascii_uppercase()));
+        out.push(' ');
+        out.push_str(tr.s(history_letter_words(c)));
     }
     out
 }
@@ -568,15 +589,15 @@ fn rtt_text(r: &FlowRecord) -> Option<String> {
     Some(format!("{}/{}/{} ({})", duration_text(t.min_nanos), duration_text(mean), duration_text(t.max_nanos), t.samples))
 }
 
-fn zeek_section<W: Write + ?Sized>(w: &mut W, rep: &FlowReport) -> io::Result<()> {
+fn zeek_section<W: Write + ?Sized>(w: &mut W, rep: &FlowReport, tr: Tr) -> io::Result<()> {
     let tcp: Vec<&FlowRecord> = rep.flows.iter().filter(|r| r.zeek_state.is_some()).collect();
     if tcp.is_empty() {
         return Ok(());
     }
-    writeln!(w, "\nZeek's view of each TCP connection (conn_state, history), RTT samples and Community ID:")?;
+    writeln!(w, "\n{}", tr.s("Zeek's view of each TCP connection (conn_state, history), RTT samples and Community ID:"))?;
     let mut states: Vec<ZeekState> = Vec::new();
     let mut letters: Vec<u8> = Vec::new();
-    let head = ["connection", "state", "history", "rtt min/avg/max (samples)", "community id"];
+    let head = ["connection", "state", "history", "rtt min/avg/max (samples)", "community id"].map(|h| tr.s(h));
     let mut rows: Vec<[String; 5]> = Vec::with_capacity(tcp.len());
     for r in &tcp {
         let z = r.zeek_state.unwrap_or(ZeekState::Oth);
@@ -615,11 +636,11 @@ fn zeek_section<W: Write + ?Sized>(w: &mut W, rep: &FlowReport) -> io::Result<()
     }
     writeln!(w, "  conn_state:")?;
     for z in states {
-        writeln!(w, "    {}: {}", z.as_str(), zeek_state_words(z))?;
+        writeln!(w, "    {}: {}", z.as_str(), tr.s(zeek_state_words(z)))?;
     }
-    write!(w, "  history (upper case: the client sent it, lower case: the server):")?;
+    write!(w, "  {}", tr.s("history (upper case: the client sent it, lower case: the server):"))?;
     for (i, c) in letters.iter().enumerate() {
-        write!(w, "{} {} {}", if i > 0 { ";" } else { "" }, char::from(*c), history_letter_words(*c))?;
+        write!(w, "{} {} {}", if i > 0 { ";" } else { "" }, char::from(*c), tr.s(history_letter_words(*c)))?;
     }
     writeln!(w)
 }
@@ -627,8 +648,9 @@ fn zeek_section<W: Write + ?Sized>(w: &mut W, rep: &FlowReport) -> io::Result<()
 /// One direction's verdict counts in words (`68 segments retransmitted by the server, 3.4 % …`),
 /// or nothing when there is nothing to say. `syn_retries` are the client's SYNs sent again
 /// (listed with the detections, so not here).
-fn direction_words(c: &AnalysisCounts, sender: Side, syn_retries: u64) -> Vec<String> {
-    let peer = sender.peer();
+fn direction_words(c: &AnalysisCounts, sender: Side, syn_retries: u64, tr: Tr) -> Vec<String> {
+    let snd = tr.side(sender == Side::Client);
+    let peer = tr.side(sender != Side::Client);
     let mut out = Vec::new();
     let n = |bit: u16| c.get(bit);
     let spurious = n(Analysis::SPURIOUS_RETRANSMISSION);
@@ -636,102 +658,111 @@ fn direction_words(c: &AnalysisCounts, sender: Side, syn_retries: u64) -> Vec<St
     let data = c.retransmitted_segments.saturating_sub(u64::from(spurious));
     if data > 0 {
         let pct = data as f64 * 100.0 / c.data_segments.max(1) as f64;
-        let mut t = format!(
-            "{data} segment{} retransmitted by the {sender}, {pct:.1} % of its {} data segments",
-            plural(data),
-            c.data_segments
+        let mut t = tr.f(
+            "{n} segment{s} retransmitted by the {sender}, {pct} % of its {all} data segments",
+            &[
+                ("n", &data),
+                ("s", &plural(data)),
+                ("sender", &snd),
+                ("pct", &format!("{pct:.1}")),
+                ("all", &c.data_segments),
+            ],
         );
         if n(Analysis::FAST_RETRANSMISSION) > 0 {
-            let _ = write!(t, " ({} fast, after duplicate ACKs)", n(Analysis::FAST_RETRANSMISSION));
+            t.push_str(&tr.f(" ({n} fast, after duplicate ACKs)", &[("n", &n(Analysis::FAST_RETRANSMISSION))]));
         }
-        t.push_str(" — packet loss on the path");
+        t.push_str(tr.s(" — packet loss on the path"));
         out.push(t);
     }
     // SYN,ACK or FIN sent again (no payload): its acknowledgment was lost or late.
     let control = c.retransmissions().saturating_sub(c.retransmitted_segments).saturating_sub(syn_retries);
     if control > 0 {
-        out.push(format!(
-            "{control} SYN,ACK or FIN segment{} sent again by the {sender}: the {peer}'s acknowledgment was lost or late",
-            plural(control)
+        out.push(tr.f(
+            "{n} SYN,ACK or FIN segment{s} sent again by the {sender}: the {peer}'s acknowledgment was lost or late",
+            &[("n", &control), ("s", &plural(control)), ("sender", &snd), ("peer", &peer)],
         ));
     }
     if spurious > 0 {
-        out.push(format!(
-            "{spurious} spurious retransmission{} by the {sender}: the {peer} had already acknowledged that data (its \
-             ACKs were lost or late, or the {sender}'s timer is too short)",
-            plural(u64::from(spurious))
+        out.push(tr.f(
+            "{n} spurious retransmission{s} by the {sender}: the {peer} had already acknowledged that data (its ACKs were lost or late, or the {sender}'s timer is too short)",
+            &[("n", &spurious), ("s", &plural(spurious)), ("sender", &snd), ("peer", &peer)],
         ));
     }
     let dup = n(Analysis::DUPLICATE_ACK);
     if dup > 0 {
-        out.push(format!(
-            "{dup} duplicate ACK{} from the {sender}: it was missing data from the {peer} and asked again",
-            plural(u64::from(dup))
+        out.push(tr.f(
+            "{n} duplicate ACK{s} from the {sender}: it was missing data from the {peer} and asked again",
+            &[("n", &dup), ("s", &plural(dup)), ("sender", &snd), ("peer", &peer)],
         ));
     }
     let ooo = n(Analysis::OUT_OF_ORDER);
     if ooo > 0 {
-        out.push(format!(
-            "{ooo} segment{} from the {sender} out of order (reordered on the way, or resent within one round trip)",
-            plural(u64::from(ooo))
+        out.push(tr.f(
+            "{n} segment{s} from the {sender} out of order (reordered on the way, or resent within one round trip)",
+            &[("n", &ooo), ("s", &plural(ooo)), ("sender", &snd)],
         ));
     }
     let lost = n(Analysis::LOST_SEGMENT);
     let unseen = n(Analysis::ACK_LOST_SEGMENT);
     if lost > 0 || unseen > 0 {
-        out.push(format!(
-            "{lost} gap{} in the {sender}'s data and {unseen} ACK{} of unseen data: the capture missed packets (not \
-             necessarily the network)",
-            plural(u64::from(lost)),
-            plural(u64::from(unseen))
+        out.push(tr.f(
+            "{lost} gap{ls} in the {sender}'s data and {unseen} ACK{us} of unseen data: the capture missed packets (not necessarily the network)",
+            &[("lost", &lost), ("ls", &plural(lost)), ("sender", &snd), ("unseen", &unseen), ("us", &plural(unseen))],
         ));
     }
     let zw = n(Analysis::ZERO_WINDOW);
     if zw > 0 {
-        out.push(format!(
-            "{zw} zero-window advertisement{} by the {sender}: its program read too slowly and its receive buffer \
-             filled ({} probe{} by the {peer})",
-            plural(u64::from(zw)),
-            n(Analysis::ZERO_WINDOW_PROBE),
-            plural(u64::from(n(Analysis::ZERO_WINDOW_PROBE)))
+        let probes = n(Analysis::ZERO_WINDOW_PROBE);
+        out.push(tr.f(
+            "{n} zero-window advertisement{s} by the {sender}: its program read too slowly and its receive buffer filled ({probes} probe{ps} by the {peer})",
+            &[
+                ("n", &zw),
+                ("s", &plural(zw)),
+                ("sender", &snd),
+                ("probes", &probes),
+                ("ps", &plural(probes)),
+                ("peer", &peer),
+            ],
         ));
     }
     let full = n(Analysis::WINDOW_FULL);
     if full > 0 {
-        out.push(format!(
-            "the {sender} filled the {peer}'s window {full} time{}: the receiver, not the network, set the pace",
-            plural(u64::from(full))
+        out.push(tr.f(
+            "the {sender} filled the {peer}'s window {n} time{s}: the receiver, not the network, set the pace",
+            &[("sender", &snd), ("peer", &peer), ("n", &full), ("s", &plural(full))],
         ));
     }
     let ka = n(Analysis::KEEP_ALIVE);
     if ka > 0 {
-        out.push(format!("{ka} keep-alive{} from the {sender} on an idle connection", plural(u64::from(ka))));
+        out.push(tr.f(
+            "{n} keep-alive{s} from the {sender} on an idle connection",
+            &[("n", &ka), ("s", &plural(ka)), ("sender", &snd)],
+        ));
     }
     out
 }
 
 /// For each TCP connection with sequence-analysis verdicts: what they were and what they mean.
-fn analysis_section<W: Write + ?Sized>(w: &mut W, rep: &FlowReport) -> io::Result<()> {
+fn analysis_section<W: Write + ?Sized>(w: &mut W, rep: &FlowReport, tr: Tr) -> io::Result<()> {
     let mut listed = 0usize;
     let mut more = 0usize;
     for r in &rep.flows {
         let mut parts = Vec::new();
         if let Some(a) = r.analysis.as_deref() {
-            parts = direction_words(&a[0], Side::Client, u64::from(r.syn_retries));
-            parts.extend(direction_words(&a[1], Side::Server, 0));
+            parts = direction_words(&a[0], Side::Client, u64::from(r.syn_retries), tr);
+            parts.extend(direction_words(&a[1], Side::Server, 0, tr));
         }
         if r.rst_ignored > 0 {
-            parts.push(format!(
-                "{} RST{} ignored: outside the receiver's window (RFC 5961), so the connection went on",
-                r.rst_ignored,
-                plural(u64::from(r.rst_ignored))
+            parts.push(tr.f(
+                "{n} RST{s} ignored: outside the receiver's window (RFC 5961), so the connection went on",
+                &[("n", &r.rst_ignored), ("s", &plural(r.rst_ignored))],
             ));
         }
         if parts.is_empty() {
             continue;
         }
         if listed == 0 {
-            writeln!(w, "\nTCP analysis (tshark's tcp.analysis names, per connection):")?;
+            writeln!(w, "\n{}", tr.s("TCP analysis (tshark's tcp.analysis names, per connection):"))?;
         }
         if listed >= LIST_CAP {
             more += 1;
@@ -741,50 +772,71 @@ fn analysis_section<W: Write + ?Sized>(w: &mut W, rep: &FlowReport) -> io::Resul
         writeln!(w, "  {} → {}: {}", sock(r.client), sock(r.server), parts.join("; "))?;
     }
     if more > 0 {
-        writeln!(w, "  … {more} more connections with verdicts (see --json)")?;
+        writeln!(w, "{}", tr.f("  … {n} more connections with verdicts (see --json)", &[("n", &more)]))?;
     }
     Ok(())
 }
 
-fn detection_text<W: Write + ?Sized>(w: &mut W, d: &Detection) -> io::Result<()> {
-    match d {
+fn detection_text<W: Write + ?Sized>(w: &mut W, d: &Detection, tr: Tr) -> io::Result<()> {
+    let t = match d {
         Detection::PortScan { source, target, ports, ports_at_least, lo, hi, attempts, refused, open, unanswered, open_ports } => {
-            let ports = if *ports_at_least { format!("at least {ports}") } else { ports.to_string() };
-            write!(
-                w,
-                "  port scan: {source} probed {ports} ports of {target} ({lo}–{hi}) in {attempts} attempts: \
-                 {refused} refused, {unanswered} unanswered, {open} open"
-            )?;
+            let ports = if *ports_at_least { tr.f("at least {n}", &[("n", ports)]) } else { ports.to_string() };
+            let mut t = tr.f(
+                "  port scan: {source} probed {ports} ports of {target} ({lo}–{hi}) in {attempts} attempts: {refused} refused, {unanswered} unanswered, {open} open",
+                &[
+                    ("source", source),
+                    ("ports", &ports),
+                    ("target", target),
+                    ("lo", lo),
+                    ("hi", hi),
+                    ("attempts", attempts),
+                    ("refused", refused),
+                    ("unanswered", unanswered),
+                    ("open", open),
+                ],
+            );
             if !open_ports.is_empty() {
                 let list: Vec<String> = open_ports.iter().map(u16::to_string).collect();
-                write!(w, " ({})", list.join(", "))?;
+                let _ = write!(t, " ({})", list.join(", "));
             }
-            writeln!(w)
+            t
         }
-        Detection::PortReuse { client, server, after_nanos, holder, .. } => {
-            writeln!(
-                w,
-                "  port reuse: new SYN {} → {} only {} after the previous connection on this 4-tuple closed \
-                 (the {holder} was still in TIME_WAIT)",
-                sock(*client),
-                sock(*server),
-                duration_text(*after_nanos)
-            )
-        }
-        Detection::SimultaneousOpen { a, b, .. } => {
-            writeln!(w, "  simultaneous open: {} and {} sent SYNs to each other at the same time", sock(*a), sock(*b))
-        }
-        Detection::SynRetransmission { client, server, retries, gaps_us, answered, .. } => {
-            writeln!(
-                w,
-                "  SYN retransmission: {} → {}: {retries} retr{} after {}; {}",
-                sock(*client),
-                sock(*server),
-                if *retries == 1 { "y" } else { "ies" },
-                gaps(gaps_us),
-                if *answered { "answered in the end" } else { "never answered" }
-            )
-        }
+        Detection::PortReuse { client, server, after_nanos, holder, .. } => tr.f(
+            "  port reuse: new SYN {client} → {server} only {after} after the previous connection on this 4-tuple closed (the {holder} was still in TIME_WAIT)",
+            &[
+                ("client", &sock(*client)),
+                ("server", &sock(*server)),
+                ("after", &duration_text(*after_nanos)),
+                ("holder", &tr.side(*holder == Side::Client)),
+            ],
+        ),
+        Detection::SimultaneousOpen { a, b, .. } => tr.f(
+            "  simultaneous open: {a} and {b} sent SYNs to each other at the same time",
+            &[("a", &sock(*a)), ("b", &sock(*b))],
+        ),
+        Detection::SynRetransmission { client, server, retries, gaps_us, answered, .. } => tr.f(
+            "  SYN retransmission: {client} → {server}: {n} retr{ies} after {gaps}; {end}",
+            &[
+                ("client", &sock(*client)),
+                ("server", &sock(*server)),
+                ("n", retries),
+                ("ies", &if *retries == 1 { "y" } else { "ies" }),
+                ("gaps", &gaps(gaps_us)),
+                ("end", &tr.s(if *answered { "answered in the end" } else { "never answered" })),
+            ],
+        ),
+    };
+    writeln!(w, "{t}")
+}
+
+/// A detection kind in words (`port scan`).
+fn kind_words(kind: &str, tr: Tr) -> String {
+    match kind {
+        "port_scan" => tr.s("port scan").to_string(),
+        "port_reuse" => tr.s("port reuse").to_string(),
+        "simultaneous_open" => tr.s("simultaneous open").to_string(),
+        "syn_retransmission" => tr.s("SYN retransmission").to_string(),
+        other => other.replace('_', " "),
     }
 }
 
@@ -897,7 +949,7 @@ pub fn write_json_flow<W: Write + ?Sized>(w: &mut W, r: &FlowRecord, o: &FlowsOp
     w.write_all(b",\"errno\":")?;
     opt_str(w, r.outcome.errno())?;
     w.write_all(b",\"explanation\":")?;
-    json_string(w, legend(r).1)?;
+    json_string(w, legend(r, Tr(Language::En)).1)?;
     write!(
         w,
         ",\"roles\":\"{}\",\"mid_stream\":{},\"client_payload_bytes\":{},\"server_payload_bytes\":{}",
@@ -1113,6 +1165,34 @@ pub fn stats_time(clock: Option<Timestamp>) -> Timestamp {
 #[cfg(test)]
 #[allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 mod tests {
+    #[test]
+    fn zeek_words_history_letters_and_headings_have_korean() {
+        for z in [
+            ZeekState::S0,
+            ZeekState::S1,
+            ZeekState::SF,
+            ZeekState::Rej,
+            ZeekState::S2,
+            ZeekState::S3,
+            ZeekState::Rsto,
+            ZeekState::Rstr,
+            ZeekState::Rstos0,
+            ZeekState::Rstrh,
+            ZeekState::Sh,
+            ZeekState::Shr,
+            ZeekState::Oth,
+        ] {
+            assert!(crate::i18n::korean(zeek_state_words(z)).is_some(), "{z:?}");
+        }
+        for c in b"SHADFRTWGQI" {
+            assert!(crate::i18n::korean(history_letter_words(*c)).is_some(), "{}", char::from(*c));
+        }
+        assert_eq!(HEAD.len(), HEAD_KO.len());
+        for kind in ["port_scan", "port_reuse", "simultaneous_open", "syn_retransmission"] {
+            assert_ne!(kind_words(kind, Tr(Language::Ko)), kind.replace('_', " "), "{kind}");
+        }
+    }
+
     use super::*;
     use crate::model::Timestamp;
     use crate::model::flow::{Omitted, RoleRule, TcpState, TrackerCounters};

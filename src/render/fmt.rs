@@ -7,7 +7,9 @@
 use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use crate::i18n::Tr;
 use crate::model::{FieldValue, Layer, LinkHeader, Packet, Warning, tcp_flags};
+use crate::vocab::Language;
 
 /// Writes an unsigned integer.
 #[inline]
@@ -258,6 +260,66 @@ pub fn warning<W: Write + ?Sized>(w: &mut W, warn: &Warning, pkt: &Packet<'_>) -
         Warning::TooManyVlanTags => w.write_all(b"more VLAN tags than shown"),
         Warning::TimestampCarried => w.write_all(b"sub-second timestamp field out of range"),
     }
+}
+
+/// Writes a warning in the reader's language ([`warning`] in English).
+pub fn warning_in<W: Write + ?Sized>(w: &mut W, warn: &Warning, pkt: &Packet<'_>, tr: Tr) -> io::Result<()> {
+    if tr.0 == Language::En {
+        return warning(w, warn, pkt);
+    }
+    let text = match warn {
+        Warning::Truncated(t) => {
+            let mut s = tr.f(
+                "cut: {layer} has {have} of {needed} bytes",
+                &[("layer", &tr.s(t.layer.name())), ("have", &t.have), ("needed", &t.needed)],
+            );
+            if t.by_snaplen {
+                s.push_str(&tr.f(
+                    " (capture stopped at {caplen} of {len} bytes)",
+                    &[("caplen", &pkt.caplen()), ("len", &pkt.len)],
+                ));
+            } else {
+                s.push_str(tr.s(" (the packet itself ends there)"));
+            }
+            s
+        }
+        Warning::BadIpVersion { found } => {
+            tr.f("IP version field is {found}, not what the link layer announced", &[("found", found)])
+        }
+        Warning::BadIpHeader { layer } => {
+            tr.f("invalid {layer} (bad header or total length)", &[("layer", &tr.s(layer.name()))])
+        }
+        Warning::IpTotalLengthZero => {
+            tr.s("IPv4 total length is 0 (TSO/GRO capture): length taken from the frame").to_string()
+        }
+        Warning::IpLengthBeyondFrame { claimed, available } => tr.f(
+            "IP length says {claimed} bytes but the frame has {available}",
+            &[("claimed", claimed), ("available", available)],
+        ),
+        Warning::BadIpv6Ext { protocol } => {
+            tr.f("invalid IPv6 extension header (next header {protocol})", &[("protocol", protocol)])
+        }
+        Warning::BadTcpDataOffset { words } => tr.f(
+            "TCP data offset {words} is below 5 (header would be {bytes} bytes)",
+            &[("words", words), ("bytes", &(u32::from(*words) * 4))],
+        ),
+        Warning::UdpLengthMismatch { udp, ip } => {
+            tr.f("UDP length {udp} but the IP payload is {ip} bytes", &[("udp", udp), ("ip", ip)])
+        }
+        Warning::CaplenExceedsLen => tr.s("captured length exceeds the original length").to_string(),
+        Warning::UnknownLinkType(lt) => tr.f("link type {lt} is not decoded", &[("lt", &lt.0)]),
+        Warning::UnsupportedEtherType(t) => {
+            tr.f("EtherType {t} is not decoded", &[("t", &format!("0x{t:04x}"))])
+        }
+        Warning::UnknownFamily(f) => tr.f("loopback address family {f} is not decoded", &[("f", f)]),
+        Warning::Encrypted(e) => tr.f("payload encrypted by {what}: not decoded", &[("what", &e.name())]),
+        Warning::LinkFragment => {
+            tr.s("link-layer fragment after the first: the IP header is in the first piece").to_string()
+        }
+        Warning::TooManyVlanTags => tr.s("more VLAN tags than shown").to_string(),
+        Warning::TimestampCarried => tr.s("sub-second timestamp field out of range").to_string(),
+    };
+    w.write_all(text.as_bytes())
 }
 
 /// A warning as a `String` (JSON and tables).

@@ -29,13 +29,15 @@ use rustc_hash::FxHashMap;
 use super::PacketView;
 use super::fmt as f;
 use super::line::icmp_name;
-use super::words::{fmt_analysis, fmt_bytes, fmt_duration};
+use super::words::{duration_string, fmt_analysis_in, fmt_bytes};
+use crate::i18n::{Tr, width};
 use crate::model::flow::{
     Analysis, ConnNote, PacketNote, RoleRule, Side, TcpEvent, TcpOutcome, TcpState, is_ephemeral,
 };
 use crate::model::{IcmpInfo, Packet, Timestamp, Transport, tcp_flags};
 use crate::recency::Recency;
 use crate::services::{self, Proto};
+use crate::vocab::Language;
 
 /// Width of an arrow, heads and shafts included.
 const ARROW: usize = 30;
@@ -57,6 +59,8 @@ pub struct LadderOptions {
     pub tail_steps: usize,
     /// Most steps kept over all open connections (the memory cap: 80 B a step).
     pub max_steps: usize,
+    /// Language of the words (`--lang`).
+    pub lang: Language,
 }
 
 impl Default for LadderOptions {
@@ -69,6 +73,7 @@ impl Default for LadderOptions {
             head_steps: 40,
             tail_steps: 12,
             max_steps: 1_000_000,
+            lang: Language::En,
         }
     }
 }
@@ -164,17 +169,18 @@ impl LadderView {
             w.write_all(b"\n")?;
         }
         self.printed += 1;
+        let tr = Tr(self.opts.lang);
         w.write_all(b"TCP ")?;
         f::socket(w, l.client.0, l.client.1)?;
-        w.write_all(if is_ephemeral(l.client.1) { b" (client, ephemeral)" } else { b" (client)" })?;
+        w.write_all(tr.s(if is_ephemeral(l.client.1) { " (client, ephemeral)" } else { " (client)" }).as_bytes())?;
         w.write_all(" ⇄ ".as_bytes())?;
         f::socket(w, l.server.0, l.server.1)?;
         match self.service(l.server.1) {
-            Some(n) => writeln!(w, " (server, {n})")?,
-            None => writeln!(w, " (server)")?,
+            Some(n) => writeln!(w, "{}", tr.f(" (server, {name})", &[("name", &n)]))?,
+            None => writeln!(w, "{}", tr.s(" (server)"))?,
         }
         if l.roles != RoleRule::Syn {
-            writeln!(w, "  (no SYN seen: {})", l.roles.explain())?;
+            writeln!(w, "  {}", tr.f("(no SYN seen: {why})", &[("why", &tr.s(l.roles.explain()))]))?;
         }
         let offset = |s: &Step| -> String {
             let n = s.ts.nanos_since(l.first);
@@ -187,42 +193,46 @@ impl LadderView {
             self.step(w, s, &offset(s), width, l)?;
         }
         if l.elided > 0 {
-            writeln!(w, "  {:>width$}  ({} packet{} not drawn)", "…", l.elided, if l.elided == 1 { "" } else { "s" })?;
+            let n = l.elided;
+            let t = tr.f("({n} packet{s} not drawn)", &[("n", &n), ("s", &if n == 1 { "" } else { "s" })]);
+            writeln!(w, "  {:>width$}  {t}", "…")?;
         }
         for s in &l.tail {
             self.step(w, s, &offset(s), width, l)?;
         }
         if let Some(cut) = cut {
             let why = match cut {
-                Cut::EndOfInput => "end of capture".to_string(),
-                Cut::Idle => format!("no packets for {} s, no longer drawn", self.opts.idle_timeout_secs),
-                Cut::TooMany => format!("more than {} open connections, no longer drawn", self.opts.max_open),
-                Cut::TooManySteps => {
-                    format!("more than {} steps held for open connections, no longer drawn", self.opts.max_steps)
-                }
+                Cut::EndOfInput => tr.s("end of capture").to_string(),
+                Cut::Idle => tr.f("no packets for {n} s, no longer drawn", &[("n", &self.opts.idle_timeout_secs)]),
+                Cut::TooMany => tr.f("more than {n} open connections, no longer drawn", &[("n", &self.opts.max_open)]),
+                Cut::TooManySteps => tr.f(
+                    "more than {n} steps held for open connections, no longer drawn",
+                    &[("n", &self.opts.max_steps)],
+                ),
             };
-            writeln!(w, "  ({why}: {})", open_summary(&l.note, l.server.1))?;
+            writeln!(w, "  ({why}: {})", open_summary(&l.note, l.server.1, tr))?;
         }
         Ok(())
     }
 
-    fn step(&self, w: &mut dyn Write, s: &Step, offset: &str, width: usize, l: &Ladder) -> io::Result<()> {
+    fn step(&self, w: &mut dyn Write, s: &Step, offset: &str, cols: usize, l: &Ladder) -> io::Result<()> {
+        let tr = Tr(self.opts.lang);
         let mut label = String::new();
         match s.icmp {
             Some((v6, t, c)) => {
-                let _ = write!(label, "ICMP{} {}", if v6 { "v6" } else { "" }, icmp_words(v6, t, c));
+                let _ = write!(label, "ICMP{} {}", if v6 { "v6" } else { "" }, icmp_words(v6, t, c, tr));
             }
             None => segment_label(&mut label, s),
         }
-        let n = label.chars().count();
+        let n = width(&label);
         let fill = ARROW.saturating_sub(3 + n).max(1);
-        write!(w, "  {offset:>width$}  ")?;
+        write!(w, "  {offset:>cols$}  ")?;
         if s.from_client {
             write!(w, "──{label}{}▶", "─".repeat(fill))?;
         } else {
             write!(w, "◀──{label}{}", "─".repeat(fill))?;
         }
-        let text = annotation(s, l);
+        let text = annotation(s, l, tr);
         if !text.is_empty() {
             write!(w, "   {text}")?;
         }
@@ -309,19 +319,19 @@ fn flags_text(s: &mut String, fl: u16) -> std::fmt::Result {
     Ok(())
 }
 
-fn size(packets: u64, bytes: u64) -> String {
-    let mut s = format!("{packets} packet{}, ", if packets == 1 { "" } else { "s" });
+fn size(packets: u64, bytes: u64, tr: Tr) -> String {
+    let mut s = tr.f("{n} packet{s}, ", &[("n", &packets), ("s", &if packets == 1 { "" } else { "s" })]);
     let _ = fmt_bytes(&mut s, bytes);
     s
 }
 
-fn icmp_words(v6: bool, icmp_type: u8, code: u8) -> String {
+fn icmp_words(v6: bool, icmp_type: u8, code: u8, tr: Tr) -> String {
     let info = IcmpInfo { v6, icmp_type, code, echo: None, quoted: None };
-    icmp_name(&info).map(str::to_string).unwrap_or_else(|| format!("type {icmp_type} code {code}"))
+    icmp_name(&info).map(|n| tr.s(n).to_string()).unwrap_or_else(|| format!("type {icmp_type} code {code}"))
 }
 
 /// The text after a step's arrow.
-fn annotation(s: &Step, l: &Ladder) -> String {
+fn annotation(s: &Step, l: &Ladder, tr: Tr) -> String {
     let server_port = l.server.1;
     let mut parts: Vec<String> = Vec::new();
     let mut states = true;
@@ -329,71 +339,80 @@ fn annotation(s: &Step, l: &Ladder) -> String {
         let (outcome, packets, bytes) = (l.note.outcome, l.note.packets, l.note.bytes);
         match outcome {
             TcpOutcome::Closed { way, simultaneous: true, .. } => {
-                parts.push(format!("closed ({way}-way, simultaneous: both sides TIME_WAIT, {})", size(packets, bytes)))
+                parts.push(tr.f(
+                    "closed ({way}-way, simultaneous: both sides TIME_WAIT, {size})",
+                    &[("way", &way), ("size", &size(packets, bytes, tr))],
+                ))
             }
-            TcpOutcome::Closed { way, .. } => parts.push(format!("closed ({way}-way, {})", size(packets, bytes))),
+            TcpOutcome::Closed { way, .. } => {
+                parts.push(tr.f("closed ({way}-way, {size})", &[("way", &way), ("size", &size(packets, bytes, tr))]))
+            }
             TcpOutcome::Reset { by } => {
                 states = false;
-                parts.push(format!("reset by {by} ({} sees ECONNRESET; {})", by.peer(), size(packets, bytes)));
+                parts.push(tr.f(
+                    "reset by {by} ({peer} sees ECONNRESET; {size})",
+                    &[
+                        ("by", &tr.side(by == Side::Client)),
+                        ("peer", &tr.side(by != Side::Client)),
+                        ("size", &size(packets, bytes, tr)),
+                    ],
+                ));
             }
             TcpOutcome::LoneReset { by } => {
                 states = false;
-                parts.push(format!(
-                    "reset by {by}, no handshake seen (the {} got ECONNREFUSED or ECONNRESET; the capture cannot tell)",
-                    by.peer()
+                parts.push(tr.f(
+                    "reset by {by}, no handshake seen (the {peer} got ECONNREFUSED or ECONNRESET; the capture cannot tell)",
+                    &[("by", &tr.side(by == Side::Client)), ("peer", &tr.side(by != Side::Client))],
                 ));
             }
             TcpOutcome::Refused => {
                 states = false;
-                parts.push(format!("refused: nothing listens on port {server_port} (ECONNREFUSED)"));
+                parts.push(tr.f("refused: nothing listens on port {port} (ECONNREFUSED)", &[("port", &server_port)]));
             }
             TcpOutcome::Unreachable { .. } => {
                 states = false;
-                parts.push(format!("connect() fails with {}", outcome.errno().unwrap_or("an error")));
+                parts.push(tr.f(
+                    "connect() fails with {errno}",
+                    &[("errno", &outcome.errno().unwrap_or(tr.s("an error")))],
+                ));
             }
-            other => parts.push(other.word().to_string()),
+            other => parts.push(tr.s(other.word()).to_string()),
         }
     } else {
         match s.event {
             Some(TcpEvent::Established { rtt_nanos }) => {
                 states = false;
-                let mut t = String::from("established");
-                if let Some(n) = rtt_nanos {
-                    t.push_str(" (rtt ");
-                    let _ = fmt_duration(&mut t, n);
-                    t.push(')');
-                }
-                parts.push(t);
+                parts.push(match rtt_nanos {
+                    Some(n) => tr.f("established (rtt {rtt})", &[("rtt", &duration_string(n))]),
+                    None => tr.s("established").to_string(),
+                });
             }
             Some(TcpEvent::SynRetry { n, after_nanos }) => {
-                let mut t = format!("SYN retry {n} after ");
-                let _ = fmt_duration(&mut t, after_nanos);
-                parts.push(t);
+                parts.push(tr.f("SYN retry {n} after {after}", &[("n", &n), ("after", &duration_string(after_nanos))]));
             }
-            Some(TcpEvent::PortReuse) => parts.push("port reuse: the 4-tuple was still in TIME_WAIT".to_string()),
-            Some(TcpEvent::SimultaneousOpen) => parts.push("simultaneous open".to_string()),
-            Some(TcpEvent::RstIgnored) => {
-                parts.push("RST ignored: outside the receiver's window (RFC 5961), the connection goes on".to_string())
-            }
+            Some(TcpEvent::PortReuse) => parts.push(tr.s("port reuse: the 4-tuple was still in TIME_WAIT").to_string()),
+            Some(TcpEvent::SimultaneousOpen) => parts.push(tr.s("simultaneous open").to_string()),
+            Some(TcpEvent::RstIgnored) => parts
+                .push(tr.s("RST ignored: outside the receiver's window (RFC 5961), the connection goes on").to_string()),
             _ => {}
         }
     }
     // A SYN retry already says it is one.
     if !s.analysis.0.is_empty() && !matches!(s.event, Some(TcpEvent::SynRetry { .. })) {
         let mut t = String::new();
-        let _ = fmt_analysis(&mut t, s.analysis.0, s.analysis.1);
+        let _ = fmt_analysis_in(&mut t, s.analysis.0, s.analysis.1, tr);
         parts.push(t);
     }
     if states {
         let mut t = String::new();
         if let Some(c) = s.client_now {
-            let _ = write!(t, "client {c}");
+            let _ = write!(t, "{} {c}", tr.side(true));
         }
         if let Some(sv) = s.server_now {
             if !t.is_empty() {
                 t.push_str(", ");
             }
-            let _ = write!(t, "server {sv}");
+            let _ = write!(t, "{} {sv}", tr.side(false));
         }
         if !t.is_empty() {
             parts.push(t);
@@ -403,37 +422,37 @@ fn annotation(s: &Step, l: &Ladder) -> String {
 }
 
 /// How a connection stood when its ladder was printed without an ending.
-fn open_summary(n: &ConnNote, server_port: u16) -> String {
-    let size = size(n.packets, n.bytes);
+fn open_summary(n: &ConnNote, server_port: u16, tr: Tr) -> String {
+    let size = size(n.packets, n.bytes, tr);
     match n.outcome {
-        TcpOutcome::NoAnswer { syns } => format!(
-            "no answer to {syns} SYN{}: connect() gives up with ETIMEDOUT; port {server_port} is probably filtered",
-            if syns == 1 { "" } else { "s" }
+        TcpOutcome::NoAnswer { syns } => tr.f(
+            "no answer to {n} SYN{s}: connect() gives up with ETIMEDOUT; port {port} is probably filtered",
+            &[("n", &syns), ("s", &if syns == 1 { "" } else { "s" }), ("port", &server_port)],
         ),
-        TcpOutcome::HalfOpen if n.client_state == TcpState::Established => format!(
-            "half-open: the client acknowledged the SYN,ACK (ESTABLISHED) but the server sent it again, so the \
-             ACK never reached it (SYN_RCVD) ({size})"
+        TcpOutcome::HalfOpen if n.client_state == TcpState::Established => tr.f(
+            "half-open: the client acknowledged the SYN,ACK (ESTABLISHED) but the server sent it again, so the ACK never reached it (SYN_RCVD) ({size})",
+            &[("size", &size)],
         ),
-        TcpOutcome::HalfOpen => format!("half-open: the SYN,ACK was never acknowledged ({size})"),
-        TcpOutcome::Established => format!("still established ({size})"),
-        TcpOutcome::MidStream => format!("still open, capture started mid-stream ({size})"),
-        TcpOutcome::Closing { first_fin } => {
-            format!("closing: the {first_fin} sent FIN, the close did not finish ({size})")
-        }
-        TcpOutcome::OneSided { seen } => format!(
-            "one-sided capture: only the {seen}'s packets were captured, though it acknowledged the {}'s ({size})",
-            match seen {
-                Side::Client => "server",
-                Side::Server => "client",
-            }
+        TcpOutcome::HalfOpen => tr.f("half-open: the SYN,ACK was never acknowledged ({size})", &[("size", &size)]),
+        TcpOutcome::Established => tr.f("still established ({size})", &[("size", &size)]),
+        TcpOutcome::MidStream => tr.f("still open, capture started mid-stream ({size})", &[("size", &size)]),
+        TcpOutcome::Closing { first_fin } => tr.f(
+            "closing: the {side} sent FIN, the close did not finish ({size})",
+            &[("side", &tr.side(first_fin == Side::Client)), ("size", &size)],
         ),
-        TcpOutcome::Unreachable { v6, icmp_type, code } => format!(
-            "unreachable: ICMP{} {} ({})",
-            if v6 { "v6" } else { "" },
-            icmp_words(v6, icmp_type, code),
-            n.outcome.errno().unwrap_or("-")
+        TcpOutcome::OneSided { seen } => tr.f(
+            "one-sided capture: only the {seen}'s packets were captured, though it acknowledged the {other}'s ({size})",
+            &[("seen", &tr.side(seen == Side::Client)), ("other", &tr.side(seen != Side::Client)), ("size", &size)],
         ),
-        other => format!("{} ({size})", other.word()),
+        TcpOutcome::Unreachable { v6, icmp_type, code } => tr.f(
+            "unreachable: ICMP{v} {name} ({errno})",
+            &[
+                ("v", &if v6 { "v6" } else { "" }),
+                ("name", &icmp_words(v6, icmp_type, code, tr)),
+                ("errno", &n.outcome.errno().unwrap_or("-")),
+            ],
+        ),
+        other => format!("{} ({size})", tr.s(other.word())),
     }
 }
 
@@ -570,17 +589,20 @@ impl PacketView for LadderView {
             if self.printed > 0 {
                 w.write_all(b"\n")?;
             }
-            writeln!(
-                w,
-                "({not_drawn} packet{} not drawn because the ladder shows TCP only: UDP {}, ICMP {}, other {}; \
-                 --flows lists UDP conversations)",
-                if not_drawn == 1 { " was" } else { "s were" },
-                self.udp,
-                self.icmp,
-                self.other
-            )?;
+            let tr = Tr(self.opts.lang);
+            let t = tr.f(
+                "({n} packet{s} not drawn because the ladder shows TCP only: UDP {udp}, ICMP {icmp}, other {other}; --flows lists UDP conversations)",
+                &[
+                    ("n", &not_drawn),
+                    ("s", &if not_drawn == 1 { " was" } else { "s were" }),
+                    ("udp", &self.udp),
+                    ("icmp", &self.icmp),
+                    ("other", &self.other),
+                ],
+            );
+            writeln!(w, "{t}")?;
         } else if self.printed == 0 {
-            writeln!(w, "(no TCP connections to draw)")?;
+            writeln!(w, "{}", Tr(self.opts.lang).s("(no TCP connections to draw)"))?;
         }
         Ok(())
     }
@@ -589,6 +611,29 @@ impl PacketView for LadderView {
 #[cfg(test)]
 #[allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 mod tests {
+    #[test]
+    fn role_rules_and_outcome_words_have_korean() {
+        for r in [RoleRule::Syn, RoleRule::SynAck, RoleRule::EphemeralPort, RoleRule::LowerPort, RoleRule::FirstPacket] {
+            assert!(crate::i18n::korean(r.explain()).is_some(), "{r:?}");
+        }
+        for o in [
+            TcpOutcome::NoAnswer { syns: 1 },
+            TcpOutcome::Refused,
+            TcpOutcome::HalfOpen,
+            TcpOutcome::Established,
+            TcpOutcome::MidStream,
+            TcpOutcome::Closing { first_fin: Side::Client },
+            TcpOutcome::Reset { by: Side::Client },
+            TcpOutcome::OneSided { seen: Side::Client },
+        ] {
+            assert!(crate::i18n::korean(o.word()).is_some(), "{o:?}");
+        }
+        use crate::model::flow::UdpOutcome;
+        for o in [UdpOutcome::Answered, UdpOutcome::NoReply, UdpOutcome::OneWay, UdpOutcome::PortUnreachable] {
+            assert!(crate::i18n::korean(o.word()).is_some(), "{o:?}");
+        }
+    }
+
     use super::*;
     use crate::decode::decode;
     use crate::flow::{Tracker, TrackerConfig};

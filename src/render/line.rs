@@ -20,8 +20,9 @@ use crate::model::flow::{PacketNote, TcpEvent};
 use crate::model::{
     IcmpInfo, Link, Net, Packet, TcpInfo, Transport, UdpInfo, ether_type_name, ip_protocol_name, tcp_flags,
 };
+use crate::i18n::Tr;
 use crate::services::{self, Proto};
-use crate::vocab::{HexMode, TsStyle};
+use crate::vocab::{HexMode, Language, TsStyle};
 
 /// What the line view prints.
 #[derive(Clone, Copy, Debug, Default)]
@@ -44,6 +45,8 @@ pub struct LineOptions {
     pub hex: HexMode,
     /// Frame numbers (`-#`).
     pub number: bool,
+    /// Language of the annotations (`--lang`): events, verdicts, ICMP names, warnings.
+    pub lang: Language,
 }
 
 /// The line view's state (the clock remembers the previous packet for `-ttt`).
@@ -69,8 +72,14 @@ impl LineView {
             link_part(w, pkt)?;
         }
         body(w, pkt, note, &self.opts)?;
+        let tr = Tr(self.opts.lang);
         if let Some(ev) = note.event.filter(|_| !self.opts.quiet) {
             match words::event_static_text(ev) {
+                Some(t) if tr.0 != Language::En => {
+                    w.write_all(" · ".as_bytes())?;
+                    w.write_all(tr.s(t).as_bytes())?;
+                }
+                None if tr.0 != Language::En => write!(w, " · {}", words::EventIn(ev, tr))?,
                 Some(t) => {
                     w.write_all(" · ".as_bytes())?;
                     w.write_all(t.as_bytes())?;
@@ -82,13 +91,13 @@ impl LineView {
         let syn_retry = matches!(note.event, Some(TcpEvent::SynRetry { .. }));
         if !note.analysis.is_empty() && !self.opts.quiet && !syn_retry {
             let mut t = String::new();
-            let _ = words::fmt_analysis(&mut t, note.analysis, u32::from(note.dup_ack));
+            let _ = words::fmt_analysis_in(&mut t, note.analysis, u32::from(note.dup_ack), tr);
             w.write_all(" · ".as_bytes())?;
             w.write_all(t.as_bytes())?;
         }
         for warn in pkt.warnings.iter().filter(|w| !f::is_quiet(w)) {
             w.write_all(b" [")?;
-            f::warning(w, warn, pkt)?;
+            f::warning_in(w, warn, pkt, tr)?;
             w.write_all(b"]")?;
         }
         w.write_all(b"\n")?;
@@ -376,6 +385,8 @@ fn ip_verbose<W: Write + ?Sized>(w: &mut W, net: &Net) -> io::Result<()> {
 }
 
 fn no_ports<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>, t: &Transport, o: &LineOptions) -> io::Result<()> {
+    let tr = Tr(o.lang);
+    let np = tr.s(" (no ports)");
     let is_ip = ip_prefix(w, &pkt.net)?;
     if is_ip {
         let proto = pkt.net.protocol().unwrap_or(0);
@@ -385,11 +396,12 @@ fn no_ports<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>, t: &Transport, o: &L
                 let fr = pkt.net.fragment();
                 write!(
                     w,
-                    " {} fragment id 0x{:x} offset {}{} (no ports: they are in the first fragment)",
+                    " {} fragment id 0x{:x} offset {}{}{}",
                     ip_protocol_name(*protocol).unwrap_or("IP"),
                     fr.map(|f| f.id).unwrap_or(0),
                     fr.map(|f| f.offset).unwrap_or(0),
-                    if fr.is_some_and(|f| f.more) { ", more follow" } else { "" },
+                    if fr.is_some_and(|f| f.more) { tr.s(", more follow") } else { "" },
+                    tr.s(" (no ports: they are in the first fragment)"),
                 )?;
             }
             Transport::Other { protocol } => {
@@ -397,12 +409,12 @@ fn no_ports<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>, t: &Transport, o: &L
                     Some(n) => write!(w, " {n}")?,
                     None => write!(w, " protocol {protocol}")?,
                 }
-                w.write_all(b" (no ports)")?;
+                w.write_all(np.as_bytes())?;
             }
             Transport::None => match ip_protocol_name(proto) {
                 Some(n) if pkt.truncation().is_some() => write!(w, " {n}")?,
-                Some(n) => write!(w, " {n} (no ports)")?,
-                None => write!(w, " protocol {proto} (no ports)")?,
+                Some(n) => write!(w, " {n}{np}")?,
+                None => write!(w, " protocol {proto}{np}")?,
             },
             Transport::Tcp(_) | Transport::Udp(_) => {}
         }
@@ -413,34 +425,34 @@ fn no_ports<W: Write + ?Sized>(w: &mut W, pkt: &Packet<'_>, t: &Transport, o: &L
     }
     match &pkt.net {
         Net::Arp(a) => match a.operation {
-            1 => write!(w, "ARP who-has {} tell {} (no ports)", a.target_ip, a.sender_ip),
+            1 => write!(w, "ARP who-has {} tell {}{np}", a.target_ip, a.sender_ip),
             2 => {
                 write!(w, "ARP reply {} is-at ", a.sender_ip)?;
                 f::mac(w, &a.sender_mac)?;
-                w.write_all(b" (no ports)")
+                w.write_all(np.as_bytes())
             }
-            op => write!(w, "ARP operation {op} (no ports)"),
+            op => write!(w, "ARP operation {op}{np}"),
         },
         Net::Other { ether_type } => match (&pkt.link, ether_type) {
-            (Link::Ieee8023 { length, .. }, 0) => write!(w, "802.3 LLC length {length} (no ports)"),
-            (_, 0x0800) => w.write_all(b"IPv4 (undecodable header) (no ports)"),
-            (_, 0x86dd) => w.write_all(b"IPv6 (undecodable header) (no ports)"),
-            (_, 0) => write!(w, "{} bytes (no ports)", pkt.len),
+            (Link::Ieee8023 { length, .. }, 0) => write!(w, "802.3 LLC length {length}{np}"),
+            (_, 0x0800) => write!(w, "IPv4 {}{np}", tr.s("(undecodable header)")),
+            (_, 0x86dd) => write!(w, "IPv6 {}{np}", tr.s("(undecodable header)")),
+            (_, 0) => write!(w, "{}{np}", tr.f("{n} bytes", &[("n", &pkt.len)])),
             (_, t) => match ether_type_name(*t) {
-                Some(n) => write!(w, "{n} (ethertype 0x{t:04x}) (no ports)"),
-                None => write!(w, "ethertype 0x{t:04x} (no ports)"),
+                Some(n) => write!(w, "{n} (ethertype 0x{t:04x}){np}"),
+                None => write!(w, "ethertype 0x{t:04x}{np}"),
             },
         },
         _ => match &pkt.link {
             Link::Unknown => write!(
                 w,
-                "link type {}{} {} bytes, not decoded (no ports)",
+                "link type {}{} {}{np}",
                 pkt.linktype.0,
                 pkt.linktype.name().map(|n| format!(" ({n})")).unwrap_or_default(),
-                pkt.caplen()
+                tr.f("{n} bytes, not decoded", &[("n", &pkt.caplen())])
             ),
-            _ if pkt.truncation().is_some() => write!(w, "{} bytes", pkt.caplen()),
-            _ => write!(w, "{} bytes (no ports)", pkt.caplen()),
+            _ if pkt.truncation().is_some() => w.write_all(tr.f("{n} bytes", &[("n", &pkt.caplen())]).as_bytes()),
+            _ => write!(w, "{}{np}", tr.f("{n} bytes", &[("n", &pkt.caplen())])),
         },
     }
 }
@@ -503,17 +515,18 @@ pub fn icmp_name(i: &IcmpInfo) -> Option<&'static str> {
 }
 
 fn icmp<W: Write + ?Sized>(w: &mut W, i: &IcmpInfo, o: &LineOptions) -> io::Result<()> {
+    let tr = Tr(o.lang);
     w.write_all(if i.v6 { b" ICMPv6" } else { b" ICMP" })?;
     match icmp_name(i) {
-        Some(n) => write!(w, " {n}")?,
+        Some(n) => write!(w, " {}", tr.s(n))?,
         None => write!(w, " type {} code {}", i.icmp_type, i.code)?,
     }
     if let Some((id, seq)) = i.echo {
         write!(w, " id {id} seq {seq}")?;
     }
-    w.write_all(b" (no ports)")?;
+    w.write_all(tr.s(" (no ports)").as_bytes())?;
     if let Some(q) = &i.quoted {
-        w.write_all(" · about ".as_bytes())?;
+        w.write_all(tr.s(" · about ").as_bytes())?;
         match (q.ports, q.protocol) {
             (Some((sp, dp)), p @ (6 | 17)) => {
                 w.write_all(if p == 6 { b"TCP " } else { b"UDP " })?;
@@ -534,6 +547,34 @@ fn icmp<W: Write + ?Sized>(w: &mut W, i: &IcmpInfo, o: &LineOptions) -> io::Resu
 #[cfg(test)]
 #[allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 mod icmp_tests {
+    #[test]
+    fn every_icmp_name_and_layer_has_korean() {
+        for v6 in [false, true] {
+            for t in 0..=255u8 {
+                for c in 0..=16u8 {
+                    if let Some(n) = icmp_name(&IcmpInfo { v6, icmp_type: t, code: c, echo: None, quoted: None }) {
+                        assert!(crate::i18n::korean(n).is_some(), "{n}");
+                    }
+                }
+            }
+        }
+        use crate::model::Layer;
+        for l in [
+            Layer::Link,
+            Layer::Vlan,
+            Layer::Ipv4,
+            Layer::Ipv6,
+            Layer::Ipv6Ext,
+            Layer::Arp,
+            Layer::Tcp,
+            Layer::Udp,
+            Layer::Icmp,
+            Layer::Icmpv6,
+        ] {
+            assert!(crate::i18n::korean(l.name()).is_some(), "{}", l.name());
+        }
+    }
+
     use super::*;
 
     fn name(v6: bool, icmp_type: u8, code: u8) -> Option<&'static str> {

@@ -12,7 +12,9 @@ use super::json::{self, Record, string as json_string};
 use super::words::bytes_string;
 use crate::model::TsPrecision;
 use crate::model::flow::{Count, FlowProto, PortCount, StatsReport};
+use crate::i18n::{self, Tr};
 use crate::services::{self, PortClass, Proto};
+use crate::vocab::Language;
 
 /// Rows listed per table in the text report.
 pub const TOP: usize = 20;
@@ -24,11 +26,13 @@ pub const JSON_PORTS: usize = 100;
 pub struct StatsOptions {
     /// Service names (off with `-nn`).
     pub services: bool,
+    /// Language of the text report (`--lang`); the JSON record stays English.
+    pub lang: Language,
 }
 
 impl Default for StatsOptions {
     fn default() -> Self {
-        StatsOptions { services: true }
+        StatsOptions { services: true, lang: Language::En }
     }
 }
 
@@ -116,10 +120,10 @@ fn group<'a>(rep: &'a StatsReport, o: &StatsOptions) -> Grouped<'a> {
 }
 
 fn table<W: Write + ?Sized>(w: &mut W, head: &[&str], right: &[bool], rows: &[Vec<String>]) -> io::Result<()> {
-    let mut widths: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
+    let mut widths: Vec<usize> = head.iter().map(|h| i18n::width(h)).collect();
     for r in rows {
         for (wd, c) in widths.iter_mut().zip(r) {
-            *wd = (*wd).max(c.chars().count());
+            *wd = (*wd).max(i18n::width(c));
         }
     }
     let n = head.len();
@@ -129,7 +133,7 @@ fn table<W: Write + ?Sized>(w: &mut W, head: &[&str], right: &[bool], rows: &[Ve
             if i > 0 {
                 w.write_all(b"  ")?;
             }
-            let fill = wd.saturating_sub(c.chars().count());
+            let fill = wd.saturating_sub(i18n::width(c));
             if *r {
                 write!(w, "{:fill$}{c}", "")?;
             } else if i + 1 == n {
@@ -154,21 +158,30 @@ fn count_str(c: Count) -> [String; 2] {
 /// Writes the text report.
 pub fn write_text<W: Write + ?Sized>(w: &mut W, rep: &StatsReport, o: &StatsOptions) -> io::Result<()> {
     let g = group(rep, o);
-    writeln!(
-        w,
-        "Packets: {} ({}): TCP {}, UDP {}, ICMP {}, other {}",
-        rep.total.packets,
-        bytes_string(rep.total.bytes),
-        rep.tcp.packets,
-        rep.udp.packets,
-        rep.icmp.packets,
-        rep.other.packets
-    )?;
+    let tr = Tr(o.lang);
+    let t = tr.f(
+        "Packets: {n} ({bytes}): TCP {tcp}, UDP {udp}, ICMP {icmp}, other {other}",
+        &[
+            ("n", &rep.total.packets),
+            ("bytes", &bytes_string(rep.total.bytes)),
+            ("tcp", &rep.tcp.packets),
+            ("udp", &rep.udp.packets),
+            ("icmp", &rep.icmp.packets),
+            ("other", &rep.other.packets),
+        ],
+    );
+    writeln!(w, "{t}")?;
     if rep.ports.is_empty() {
-        return writeln!(w, "  (no TCP or UDP packets, so no ports)");
+        return writeln!(w, "  {}", tr.s("(no TCP or UDP packets, so no ports)"));
     }
+    let class = |c: PortClass| -> String {
+        match o.lang {
+            Language::En => c.as_str().to_string(),
+            Language::Ko => i18n::texts(o.lang).class_short(c).to_string(),
+        }
+    };
 
-    writeln!(w, "\nServer ports (each TCP/UDP packet counts once, for the port of the side that serves):")?;
+    writeln!(w, "\n{}", tr.s("Server ports (each TCP/UDP packet counts once, for the port of the side that serves):"))?;
     let rows: Vec<Vec<String>> = g
         .ports
         .iter()
@@ -179,7 +192,7 @@ pub fn write_text<W: Write + ?Sized>(w: &mut W, rep: &StatsReport, o: &StatsOpti
             vec![
                 p.port.to_string(),
                 p.proto.as_str().to_string(),
-                PortClass::of(p.port).as_str().to_string(),
+                class(PortClass::of(p.port)),
                 name.unwrap_or("-").to_string(),
                 pk,
                 by,
@@ -188,18 +201,18 @@ pub fn write_text<W: Write + ?Sized>(w: &mut W, rep: &StatsReport, o: &StatsOpti
         .collect();
     table(
         w,
-        &["PORT", "PROTO", "CLASS", "SERVICE", "PACKETS", "BYTES"],
+        &["PORT", "PROTO", "CLASS", "SERVICE", "PACKETS", "BYTES"].map(|h| tr.s(h)),
         &[true, false, false, false, true, true],
         &rows,
     )?;
     if g.ports.len() > TOP {
-        writeln!(w, "  … {} more server ports", g.ports.len() - TOP)?;
+        writeln!(w, "{}", tr.f("  … {n} more server ports", &[("n", &(g.ports.len() - TOP))]))?;
     }
 
     if o.services {
-        writeln!(w, "\nServices (by the server port's IANA name):")?;
+        writeln!(w, "\n{}", tr.s("Services (by the server port's IANA name):"))?;
         if g.services.is_empty() {
-            writeln!(w, "  (no server port has a registered name)")?;
+            writeln!(w, "  {}", tr.s("(no server port has a registered name)"))?;
         } else {
             let rows: Vec<Vec<String>> = g
                 .services
@@ -210,18 +223,18 @@ pub fn write_text<W: Write + ?Sized>(w: &mut W, rep: &StatsReport, o: &StatsOpti
                     vec![n.to_string(), p.as_str().to_string(), pk, by]
                 })
                 .collect();
-            table(w, &["SERVICE", "PROTO", "PACKETS", "BYTES"], &[false, false, true, true], &rows)?;
+            table(w, &["SERVICE", "PROTO", "PACKETS", "BYTES"].map(|h| tr.s(h)), &[false, false, true, true], &rows)?;
         }
     }
 
-    writeln!(w, "\nPort classes (RFC 6335):")?;
+    writeln!(w, "\n{}", tr.s("Port classes (RFC 6335):"))?;
     let rows: Vec<Vec<String>> = g
         .classes
         .iter()
         .map(|(c, sp, sc, cp, cc)| {
             let (lo, hi) = c.range();
             vec![
-                c.as_str().to_string(),
+                class(*c),
                 format!("{lo}–{hi}"),
                 sp.to_string(),
                 sc.packets.to_string(),
@@ -232,14 +245,15 @@ pub fn write_text<W: Write + ?Sized>(w: &mut W, rep: &StatsReport, o: &StatsOpti
         .collect();
     table(
         w,
-        &["CLASS", "RANGE", "SERVER PORTS", "PACKETS", "CLIENT PORTS", "PACKETS"],
+        &["CLASS", "RANGE", "SERVER PORTS", "PACKETS", "CLIENT PORTS", "PACKETS"].map(|h| tr.s(h)),
         &[false, false, true, true, true, true],
         &rows,
     )?;
 
     writeln!(
         w,
-        "\nClient ports by ephemeral range (the OS picks a client's port from its range, whatever the class):"
+        "\n{}",
+        tr.s("Client ports by ephemeral range (the OS picks a client's port from its range, whatever the class):")
     )?;
     let ranges = ephemeral_ranges(o);
     let rows: Vec<Vec<String>> = g
@@ -248,18 +262,28 @@ pub fn write_text<W: Write + ?Sized>(w: &mut W, rep: &StatsReport, o: &StatsOpti
         .enumerate()
         .map(|(i, (ports, c))| {
             let (name, range) = match ranges.get(i) {
-                Some((_, n, (lo, hi))) => ((*n).to_string(), format!("{lo}–{hi}")),
-                None => ("in neither".to_string(), "-".to_string()),
+                Some((_, n, (lo, hi))) => (tr.s(n).to_string(), format!("{lo}–{hi}")),
+                None => (tr.s("in neither").to_string(), "-".to_string()),
             };
             vec![name, range, ports.to_string(), c.packets.to_string()]
         })
         .collect();
-    table(w, &["RANGE", "PORTS", "CLIENT PORTS", "PACKETS"], &[false, false, true, true], &rows)?;
+    table(w, &["RANGE", "PORTS", "CLIENT PORTS", "PACKETS"].map(|h| tr.s(h)), &[false, false, true, true], &rows)?;
 
     writeln!(
         w,
-        "\nTop sockets (both ends of every packet count){}:",
-        if rep.sockets_approximate { " — approximate: rarely seen sockets were dropped to bound memory" } else { "" }
+        "\n{}",
+        tr.f(
+            "Top sockets (both ends of every packet count){approx}:",
+            &[(
+                "approx",
+                &if rep.sockets_approximate {
+                    tr.s(" — approximate: rarely seen sockets were dropped to bound memory")
+                } else {
+                    ""
+                }
+            )]
+        )
     )?;
     let rows: Vec<Vec<String>> = rep
         .sockets
@@ -271,7 +295,7 @@ pub fn write_text<W: Write + ?Sized>(w: &mut W, rep: &StatsReport, o: &StatsOpti
             vec![f::socket_string(s.ip, s.port), s.proto.as_str().to_string(), name.unwrap_or("-").to_string(), pk, by]
         })
         .collect();
-    table(w, &["SOCKET", "PROTO", "SERVICE", "PACKETS", "BYTES"], &[false, false, false, true, true], &rows)
+    table(w, &["SOCKET", "PROTO", "SERVICE", "PACKETS", "BYTES"].map(|h| tr.s(h)), &[false, false, false, true, true], &rows)
 }
 
 fn count_json<W: Write + ?Sized>(w: &mut W, c: Count) -> io::Result<()> {
@@ -366,6 +390,16 @@ pub fn write_json<W: Write + ?Sized>(w: &mut W, rep: &StatsReport, o: &StatsOpti
 #[cfg(test)]
 #[allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 mod tests {
+    #[test]
+    fn headings_and_range_names_have_korean() {
+        for h in ["PORT", "PROTO", "CLASS", "SERVICE", "PACKETS", "BYTES", "RANGE", "SERVER PORTS", "CLIENT PORTS", "PORTS", "SOCKET"] {
+            assert!(crate::i18n::korean(h).is_some(), "{h}");
+        }
+        for (_, name, _) in ephemeral_ranges(&StatsOptions::default()) {
+            assert!(crate::i18n::korean(name).is_some(), "{name}");
+        }
+    }
+
     use super::*;
     use crate::model::flow::SocketCount;
 

@@ -4,7 +4,9 @@
 
 use std::fmt;
 
+use crate::i18n::Tr;
 use crate::model::flow::{Analysis, TcpEvent};
+use crate::vocab::Language;
 
 /// The text of the common events without formatting (they are printed on most TCP lines);
 /// `None` for the ones that carry a measured value.
@@ -56,6 +58,40 @@ impl fmt::Display for EventText {
     }
 }
 
+/// A tracker event in the reader's language: [`EventText`] in English, the lesson's terms in
+/// Korean (`3-way 핸드셰이크 1/3`, `4-way 종료 2+3/4`).
+#[derive(Clone, Copy, Debug)]
+pub struct EventIn(pub TcpEvent, pub Tr);
+
+impl fmt::Display for EventIn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let tr = self.1;
+        if tr.0 == Language::En {
+            return EventText(self.0).fmt(f);
+        }
+        if let Some(t) = event_static_text(self.0) {
+            return f.write_str(tr.s(t));
+        }
+        match self.0 {
+            TcpEvent::Handshake { step } => f.write_str(&tr.f("handshake {step}/3", &[("step", &step)])),
+            TcpEvent::SynRetry { n, after_nanos } => f.write_str(&tr.f(
+                "handshake 1/3, SYN retry {n} after {after}",
+                &[("n", &n), ("after", &duration_string(after_nanos))],
+            )),
+            TcpEvent::PortReuse => f.write_str(tr.s("handshake 1/3, port reuse: 4-tuple still in TIME_WAIT")),
+            TcpEvent::SimultaneousOpen => f.write_str(tr.s("handshake 1/3, simultaneous open")),
+            TcpEvent::Established { rtt_nanos: Some(n) } => {
+                f.write_str(&tr.f("established, rtt {rtt}", &[("rtt", &duration_string(n))]))
+            }
+            TcpEvent::Close { first, last } if last > first => {
+                f.write_str(&tr.f("close {first}+{last}/4", &[("first", &first), ("last", &last)]))
+            }
+            TcpEvent::Close { first, .. } => f.write_str(&tr.f("close {first}/4", &[("first", &first)])),
+            other => EventText(other).fmt(f),
+        }
+    }
+}
+
 /// tshark's sequence-analysis verdicts in the words the line view and the ladder print, in
 /// the order of [`Analysis::NAMES`] (tshark's `[TCP Retransmission]` … in lower case).
 pub const ANALYSIS_WORDS: [&str; 14] = [
@@ -78,6 +114,11 @@ pub const ANALYSIS_WORDS: [&str; 14] = [
 /// Writes a segment's verdicts as people read them, joined by `, ` (`dup ACK #3`,
 /// `retransmission, window full`); nothing when there are none.
 pub fn fmt_analysis(f: &mut dyn fmt::Write, a: Analysis, dup_ack: u32) -> fmt::Result {
+    fmt_analysis_in(f, a, dup_ack, Tr(Language::En))
+}
+
+/// [`fmt_analysis`] in the reader's language (`중복 ACK #3`).
+pub fn fmt_analysis_in(f: &mut dyn fmt::Write, a: Analysis, dup_ack: u32, tr: Tr) -> fmt::Result {
     let mut first = true;
     for (i, word) in ANALYSIS_WORDS.iter().enumerate() {
         if a.0 & (1 << i) == 0 {
@@ -87,7 +128,7 @@ pub fn fmt_analysis(f: &mut dyn fmt::Write, a: Analysis, dup_ack: u32) -> fmt::R
             f.write_str(", ")?;
         }
         first = false;
-        f.write_str(word)?;
+        f.write_str(tr.s(word))?;
         if a.0 & (1 << i) == Analysis::DUPLICATE_ACK && dup_ack > 0 {
             f.write_str(" #")?;
             f.write_str(itoa::Buffer::new().format(dup_ack))?;
@@ -167,6 +208,40 @@ pub fn bytes_string(n: u64) -> String {
 #[cfg(test)]
 #[allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 mod tests {
+    #[test]
+    fn every_event_and_verdict_has_korean() {
+        for w in ANALYSIS_WORDS {
+            assert!(crate::i18n::korean(w).is_some(), "{w}");
+        }
+        let tr = Tr(Language::Ko);
+        for e in [
+            TcpEvent::Handshake { step: 1 },
+            TcpEvent::Handshake { step: 2 },
+            TcpEvent::Close { first: 1, last: 1 },
+            TcpEvent::Close { first: 2, last: 3 },
+            TcpEvent::Close { first: 4, last: 4 },
+            TcpEvent::Reset,
+            TcpEvent::Refused,
+            TcpEvent::RstIgnored,
+            TcpEvent::Established { rtt_nanos: None },
+            TcpEvent::Established { rtt_nanos: Some(41_000) },
+            TcpEvent::SynRetry { n: 2, after_nanos: 2_016_000_000 },
+            TcpEvent::PortReuse,
+            TcpEvent::SimultaneousOpen,
+        ] {
+            if let Some(t) = event_static_text(e) {
+                assert!(crate::i18n::korean(t).is_some(), "{t}");
+            }
+            let k = EventIn(e, tr).to_string();
+            assert!(!k.is_empty() && k != EventText(e).to_string(), "{e:?}: {k}");
+        }
+        assert_eq!(EventIn(TcpEvent::Close { first: 2, last: 3 }, tr).to_string(), "4-way 종료 2+3/4");
+        assert_eq!(EventIn(TcpEvent::Handshake { step: 1 }, tr).to_string(), "3-way 핸드셰이크 1/3");
+        let mut s = String::new();
+        fmt_analysis_in(&mut s, Analysis(Analysis::DUPLICATE_ACK), 3, tr).unwrap();
+        assert_eq!(s, "중복 ACK #3");
+    }
+
     use super::*;
 
     #[test]
