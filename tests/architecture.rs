@@ -6,9 +6,13 @@
 //! Test code is exempt (a `tests.rs` file, and everything after a file's `#[cfg(test)]`):
 //! tests may build what they need from any layer.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use common::rust_files;
 
 /// Which modules each module may use (besides itself). Leaves come last. Keep in step with
 /// the table in ARCHITECTURE.md ("Modules and which way the arrows point").
@@ -55,18 +59,6 @@ const CRATES: &[(&str, &[&str])] = &[
 
 /// Inside `decode`, the layers never call each other: `mod.rs` hands each one's result to the next.
 const DECODE_LAYERS: &[&str] = &["link", "ip", "transport"];
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else { return };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
-}
 
 /// The top-level module a source file belongs to (`src/render/line.rs` → `render`).
 fn module_of(src: &Path, file: &Path) -> String {

@@ -171,3 +171,16 @@ pub fn is_rfc3339_utc(s: &str) -> bool {
         && b[19] == b'.'
         && b[b.len() - 1] == b'Z'
 }
+
+/// Every `.rs` file below `dir` (the tests that read the crate's own sources).
+pub fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
