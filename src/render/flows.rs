@@ -137,7 +137,7 @@ fn outcome_into(s: &mut String, r: &FlowRecord, tr: Tr) {
             UdpOutcome::Answered => {
                 s.push_str(&tr.f(
                     "answered ({n} pair{s})",
-                    &[("n", &r.udp_pairs), ("s", &plural(u64::from(r.udp_pairs)))],
+                    &[("n", &r.udp_pairs), ("s", &plural(r.udp_pairs))],
                 ));
             }
             UdpOutcome::NoReply => s.push_str(tr.s("no reply")),
