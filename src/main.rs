@@ -7,13 +7,25 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 use portlens::app::{self, AppError};
 use portlens::cli::{Args, Command, Shell};
-use portlens::settings::{Settings, UsageError};
+use portlens::settings::{
+    FilterFileError, Settings, UsageError, filter_file_message, language, resolve_lang, try_help, usage_error_heading,
+};
+use portlens::vocab::Language;
 
 fn main() -> ExitCode {
     let args = match Args::try_parse() {
         Ok(a) => a,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
+            if e.use_stderr() {
+                // clap writes its messages in English; a Korean reader first gets what went wrong.
+                let asked = std::env::args().skip(1).collect::<Vec<_>>();
+                let ko = asked.windows(2).any(|w| w[0] == "--lang" && w[1] == "ko") || asked.iter().any(|a| a == "--lang=ko");
+                let lang = resolve_lang(ko.then_some(Language::Ko));
+                if let Some(line) = usage_error_heading(clap_error_kind(&e), lang) {
+                    eprintln!("portlens: {line}");
+                }
+            }
             let _ = e.print();
             return ExitCode::from(code);
         }
@@ -30,14 +42,15 @@ fn main() -> ExitCode {
         }
         return subcommand(cmd, &args);
     }
+    let lang = resolve_lang(args.lang.map(language));
     if args.list_interfaces {
-        return report(app::list_interfaces());
+        return report(app::list_interfaces(), lang);
     }
     let filter_text = match &args.filter_file {
         Some(path) => match read_filter_file(path) {
             Ok(t) => Some(t),
             Err(e) => {
-                eprintln!("portlens: cannot read the filter file '{path}': {e}");
+                eprintln!("portlens: {}", filter_file_message(path, &e, lang));
                 return ExitCode::from(1);
             }
         },
@@ -46,33 +59,49 @@ fn main() -> ExitCode {
     let settings = match Settings::resolve(&args, filter_text) {
         Ok(s) => s,
         Err(UsageError(msg)) => {
-            eprintln!("portlens: {msg}\nTry 'portlens --help' for more information.");
+            eprintln!("portlens: {msg}\n{}", try_help(lang));
             return ExitCode::from(2);
         }
     };
-    report(app::run(&settings))
+    report(app::run(&settings), settings.lang)
+}
+
+/// The kind of a command-line error, in the words `settings::usage_error_heading` knows.
+fn clap_error_kind(e: &clap::Error) -> &'static str {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::UnknownArgument => "unknown argument",
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => "invalid value",
+        ErrorKind::MissingRequiredArgument => "missing argument",
+        ErrorKind::ArgumentConflict => "conflicting arguments",
+        ErrorKind::InvalidSubcommand => "unknown command",
+        ErrorKind::NoEquals | ErrorKind::TooManyValues | ErrorKind::TooFewValues | ErrorKind::WrongNumberOfValues => {
+            "wrong number of values"
+        }
+        _ => "bad arguments",
+    }
 }
 
 /// The most `-F FILE` reads: a filter is a few lines; `-F /dev/zero` must not fill memory.
 const MAX_FILTER_FILE: u64 = 1 << 20;
 
 /// Reads `-F FILE`, at most [`MAX_FILTER_FILE`] bytes.
-fn read_filter_file(path: &str) -> Result<String, String> {
+fn read_filter_file(path: &str) -> Result<String, FilterFileError> {
     use std::io::Read;
-    let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let f = std::fs::File::open(path).map_err(FilterFileError::Io)?;
     let mut text = String::new();
-    f.take(MAX_FILTER_FILE + 1).read_to_string(&mut text).map_err(|e| e.to_string())?;
+    f.take(MAX_FILTER_FILE + 1).read_to_string(&mut text).map_err(FilterFileError::Io)?;
     if text.len() as u64 > MAX_FILTER_FILE {
-        return Err(format!("it is longer than {} KiB, too long for a filter expression", MAX_FILTER_FILE / 1024));
+        return Err(FilterFileError::TooLong(MAX_FILTER_FILE / 1024));
     }
     Ok(text)
 }
 
-fn report(r: Result<(), AppError>) -> ExitCode {
+fn report(r: Result<(), AppError>, lang: Language) -> ExitCode {
     match r {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("portlens: {e}");
+            eprintln!("portlens: {}", e.message(lang));
             ExitCode::from(e.exit_code())
         }
     }
@@ -80,7 +109,7 @@ fn report(r: Result<(), AppError>) -> ExitCode {
 
 /// `explain` and `services` (issue 3 wires them to the teaching module).
 fn subcommand(cmd: &Command, args: &Args) -> ExitCode {
-    use portlens::settings::{color_choice, language, resolve_color, resolve_lang};
+    use portlens::settings::{color_choice, resolve_color};
     use portlens::teach::{self, Options, SystemFacts, TeachError};
     let words = match cmd {
         Command::Explain { targets } => targets,
@@ -88,9 +117,11 @@ fn subcommand(cmd: &Command, args: &Args) -> ExitCode {
         Command::Sockets { .. } | Command::Who { .. } => return machine_command(cmd, args),
     };
     // `--lang`/`--color` written after the subcommand's arguments arrive among them.
+    let mut lang = resolve_lang(args.lang.map(language));
     let result = teach::split_output_flags(words).and_then(|flags| {
+        lang = resolve_lang(flags.lang.or(args.lang.map(language)));
         let opts = Options {
-            lang: resolve_lang(flags.lang.or(args.lang.map(language))),
+            lang,
             color: resolve_color(flags.color.unwrap_or(color_choice(args.color))),
             facts: SystemFacts::read(),
         };
@@ -105,7 +136,7 @@ fn subcommand(cmd: &Command, args: &Args) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            for line in e.messages() {
+            for line in e.messages(lang) {
                 eprintln!("{line}");
             }
             ExitCode::from(e.exit_code())

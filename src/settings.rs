@@ -6,6 +6,7 @@ use std::io::IsTerminal;
 
 use crate::capture::LiveOptions;
 use crate::cli::{self, Args};
+use crate::i18n::Tr;
 use crate::render::fields::FieldsOptions;
 use crate::render::line::LineOptions;
 use crate::vocab::{ColorChoice, HexMode, Language, TsStyle};
@@ -89,6 +90,49 @@ pub struct Settings {
 #[derive(Debug)]
 pub struct UsageError(pub String);
 
+/// The line after a usage error, in the reader's language.
+pub fn try_help(lang: Language) -> &'static str {
+    Tr(lang).s("Try 'portlens --help' for more information.")
+}
+
+/// The first line of a command-line error in the reader's language, before clap's own
+/// (English) message: `kind` is one of the kinds `main` names (`unknown argument` …); `None`
+/// in English, where clap's message says it all.
+pub fn usage_error_heading(kind: &'static str, lang: Language) -> Option<String> {
+    let tr = Tr(lang);
+    let what = match kind {
+        "unknown argument" => tr.s("unknown argument"),
+        "invalid value" => tr.s("invalid value"),
+        "missing argument" => tr.s("missing argument"),
+        "conflicting arguments" => tr.s("conflicting arguments"),
+        "unknown command" => tr.s("unknown command"),
+        "wrong number of values" => tr.s("wrong number of values"),
+        _ => tr.s("bad arguments"),
+    };
+    (lang != Language::En).then(|| {
+        tr.f("the command line is wrong: {what} (clap's details follow in English; see portlens --help)", &[("what", &what)])
+    })
+}
+
+/// Why `-F FILE` could not be read.
+#[derive(Debug)]
+pub enum FilterFileError {
+    /// Opening or reading it failed.
+    Io(std::io::Error),
+    /// It is longer than this many KiB.
+    TooLong(u64),
+}
+
+/// The message for a `-F FILE` that could not be read, in the reader's language.
+pub fn filter_file_message(path: &str, e: &FilterFileError, lang: Language) -> String {
+    let tr = Tr(lang);
+    let detail = match e {
+        FilterFileError::Io(e) => e.to_string(),
+        FilterFileError::TooLong(kib) => tr.f("it is longer than {n} KiB, too long for a filter expression", &[("n", kib)]),
+    };
+    tr.f("cannot read the filter file '{path}': {error}", &[("path", &path), ("error", &detail)])
+}
+
 /// Whether NO_COLOR asks for no colour (any non-empty value).
 pub fn no_color_env() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
@@ -141,11 +185,13 @@ impl Settings {
     /// Resolves parsed arguments; `filter_text` is the content of `-F FILE` when given.
     pub fn resolve(a: &Args, filter_text: Option<String>) -> Result<Settings, UsageError> {
         let stdout_tty = std::io::stdout().is_terminal();
+        let tr = Tr(resolve_lang(a.lang.map(language)));
+        let usage = |en: &'static str| UsageError(tr.s(en).to_string());
         if !a.read.is_empty() && a.interface.is_some() {
-            return Err(UsageError("-r and -i cannot be used together: read files or capture live, not both".into()));
+            return Err(usage("-r and -i cannot be used together: read files or capture live, not both"));
         }
         if filter_text.is_some() && !a.expression.is_empty() {
-            return Err(UsageError("give the filter either with -F FILE or as trailing arguments, not both".into()));
+            return Err(usage("give the filter either with -F FILE or as trailing arguments, not both"));
         }
         let filter = filter_text
             .map(|t| t.lines().map(|l| l.split('#').next().unwrap_or("")).collect::<Vec<_>>().join(" "))
@@ -153,13 +199,11 @@ impl Settings {
             .map(|f| f.trim().to_string())
             .filter(|f| !f.is_empty());
         if a.count == Some(0) {
-            return Err(UsageError("-c needs a count of at least 1".into()));
+            return Err(usage("-c needs a count of at least 1"));
         }
         let printing_view = a.bits || a.ladder || a.json || a.fields.is_some();
         if a.write.as_deref() == Some("-") && (printing_view || a.print || a.flows || a.stats) {
-            return Err(UsageError(
-                "-w - writes the capture to stdout, so no view can print there too; write to a file instead".into(),
-            ));
+            return Err(usage("-w - writes the capture to stdout, so no view can print there too; write to a file instead"));
         }
         // --fields writes the JSON records (packets, or flows with --flows) as rows.
         let json = a.json || a.fields.is_some();
@@ -214,7 +258,7 @@ impl Settings {
             lang: resolve_lang(a.lang.map(language)),
         };
         if a.max_flows == 0 {
-            return Err(UsageError("--max-flows needs at least 1".into()));
+            return Err(usage("--max-flows needs at least 1"));
         }
         Ok(Settings {
             input,

@@ -246,3 +246,40 @@ fn json_stays_english_under_korean() {
     assert_eq!(en.code, Some(0));
     assert_eq!(en.stdout, k.stdout, "JSON is a contract for programs: the same in every language");
 }
+
+#[test]
+fn error_messages_in_korean() {
+    let run = |args: &[&str]| {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--lang", "ko"]);
+        common::run(&all)
+    };
+    let mut out = String::new();
+    for (args, code) in [
+        (vec!["-r", "/nonexistent/capture.pcap"], 1),
+        (vec!["-r", &common::fixture("README.md")], 1),
+        (vec!["-r", &common::fixture("truncated-file.pcap")], 1),
+        (vec!["-r", &common::fixture("lesson.pcap"), "tcp port"], 1),
+        (vec!["-r", "x.pcap", "-i", "lo"], 2),
+        (vec!["-r", &common::fixture("lesson.pcap"), "-c", "0"], 2),
+        (vec!["-F", "/nonexistent/filter", "-r", &common::fixture("lesson.pcap")], 1),
+        (vec!["explain", "70000", "0x1g", "10.0.0.1", "[::1"], 2),
+        (vec!["explain"], 2),
+        (vec!["services", "99999"], 2),
+        (vec!["services", "zzzz-no-such-service"], 1),
+    ] {
+        let r = run(&args);
+        assert_eq!(r.code, Some(code), "{args:?}: {}", r.stderr);
+        let stderr: Vec<&str> = r.stderr.lines().filter(|l| !l.contains("packets")).collect();
+        assert!(!stderr.is_empty(), "{args:?} said nothing");
+        // clap's own details (after our first line) stay English.
+        let ours = if args == ["explain"] { &stderr[..1] } else { &stderr[..] };
+        for l in ours {
+            assert!(l.chars().any(|c| ('\u{ac00}'..='\u{d7a3}').contains(&c)), "not Korean: {l}");
+        }
+        out.push_str(&format!("$ portlens {} --lang ko\n", args.join(" ").replace(env!("CARGO_MANIFEST_DIR"), ".")));
+        out.push_str(&stderr.join("\n").replace(env!("CARGO_MANIFEST_DIR"), "."));
+        out.push('\n');
+    }
+    snapshot("errors", &out);
+}

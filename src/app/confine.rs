@@ -6,14 +6,17 @@
 
 use super::AppError;
 use super::frames::Frames;
+use crate::i18n::Tr;
 use crate::privs::{self, Plan};
 use crate::settings::Settings;
+use crate::vocab::Language;
 
 /// What the run gives up, decided before anything is written.
 pub struct Privileges {
     plan: Plan,
     live: bool,
     verbose: bool,
+    lang: Language,
 }
 
 impl Privileges {
@@ -22,7 +25,7 @@ impl Privileges {
     pub fn plan(s: &Settings, live: bool) -> Result<Privileges, AppError> {
         let plan = privs::plan(s.user.as_deref(), s.keep_root).map_err(AppError::Other)?;
         // Said with -v for a live capture (reading files, -v is about the packets).
-        Ok(Privileges { plan, live, verbose: s.verbose > 0 && live })
+        Ok(Privileges { plan, live, verbose: s.verbose > 0 && live, lang: s.lang })
     }
 
     /// Gives up root (to the planned user), before the `-w` file is created, so that the file
@@ -30,15 +33,16 @@ impl Privileges {
     pub fn become_user(&self) -> Result<Option<String>, AppError> {
         match &self.plan {
             Plan::Become(t) => {
-                privs::become_user(t).map_err(|e| AppError::Other(format!("cannot drop privileges: {e}")))?;
+                privs::become_user(t).map_err(|e| AppError::Other(format!("{}: {e}", Tr(self.lang).s("cannot drop privileges"))))?;
                 Ok(Some(t.name.clone()))
             }
             Plan::StayRoot { asked: true } => {
-                eprintln!("portlens: -Z root keeps running as root (every capability is still given up); name another user to give root up");
+                let t = Tr(self.lang).s("-Z root keeps running as root (every capability is still given up); name another user to give root up");
+                eprintln!("portlens: {t}");
                 Ok(None)
             }
             Plan::StayRoot { asked: false } if self.live => {
-                eprintln!("portlens: running as root without capabilities (use -Z USER to give root up too)");
+                eprintln!("portlens: {}", Tr(self.lang).s("running as root without capabilities (use -Z USER to give root up too)"));
                 Ok(None)
             }
             Plan::StayRoot { .. } | Plan::NotRoot | Plan::KeepAll => Ok(None),
@@ -50,7 +54,8 @@ impl Privileges {
         if self.plan == Plan::KeepAll {
             return Ok(());
         }
-        let left = privs::give_up_capabilities().map_err(|e| AppError::Other(format!("cannot drop privileges: {e}")))?;
+        let left = privs::give_up_capabilities()
+            .map_err(|e| AppError::Other(format!("{}: {e}", Tr(self.lang).s("cannot drop privileges"))))?;
         if self.verbose {
             let given_up = match &self.plan {
                 Plan::Become(t) => {

@@ -16,7 +16,9 @@ use std::io::{self, Write};
 use std::thread;
 
 use crate::capture::{CaptureError, live};
+use crate::i18n::Tr;
 use crate::render::fields::FieldsWriter;
+use crate::vocab::Language;
 use crate::settings::Settings;
 use crate::stop::{Guarded, Signals, Stopper};
 
@@ -34,6 +36,8 @@ pub enum AppError {
     Output(io::Error),
     /// Anything else, already in words.
     Other(String),
+    /// A step of the run that failed: what (a key of `i18n::Tr`) and the system's error.
+    Failed(&'static str, io::Error),
     /// A second signal gave up output that was blocked (a stalled pipe or terminal); what
     /// could be written was. Exits with 128 + the signal's number.
     GivenUp {
@@ -69,6 +73,7 @@ impl std::fmt::Display for AppError {
             AppError::Capture(e) => write!(f, "{e}"),
             AppError::Output(e) => write!(f, "cannot write the output: {e}"),
             AppError::Other(s) => f.write_str(s),
+            AppError::Failed(what, e) => write!(f, "{what}: {e}"),
             AppError::GivenUp { signal, error } => {
                 write!(f, "stopped by a second {}", crate::stop::signal_name(*signal))?;
                 match error.as_deref() {
@@ -79,6 +84,117 @@ impl std::fmt::Display for AppError {
                     Some(e) => write!(f, ": {e}"),
                 }
             }
+        }
+    }
+}
+
+impl AppError {
+    /// The message in the reader's language (`--lang`); the system's own error texts
+    /// (`No space left on device`) stay as the system wrote them.
+    pub fn message(&self, lang: Language) -> String {
+        let tr = Tr(lang);
+        if lang == Language::En {
+            return self.to_string();
+        }
+        match self {
+            AppError::Capture(e) => capture_message(e, tr),
+            AppError::Output(e) => tr.f("cannot write the output: {error}", &[("error", e)]),
+            AppError::Other(s) => s.clone(),
+            AppError::Failed(what, e) => format!("{}: {e}", tr.s(what)),
+            AppError::GivenUp { signal, error } => {
+                let mut s = tr.f("stopped by a second {signal}", &[("signal", &crate::stop::signal_name(*signal))]);
+                match error.as_deref() {
+                    None => {}
+                    Some(AppError::Output(e)) if crate::stop::halted(e).is_some() => s.push_str(tr.s(
+                        " while stdout was blocked (a stalled pipe or terminal); what it had not taken was dropped",
+                    )),
+                    Some(e) => {
+                        s.push_str(": ");
+                        s.push_str(&e.message(lang));
+                    }
+                }
+                s
+            }
+        }
+    }
+}
+
+/// A capture error in the language of `tr` (its `Display` is the English).
+fn capture_message(e: &CaptureError, tr: Tr) -> String {
+    let plural = |n: u64| if n == 1 { "" } else { "s" };
+    match e {
+        CaptureError::Io { path, error } => match error.kind() {
+            io::ErrorKind::NotFound => {
+                tr.f("{path}: no such file; check the path (use -r - to read from stdin)", &[("path", path)])
+            }
+            io::ErrorKind::PermissionDenied => {
+                tr.f("{path}: permission denied; check the file's permissions or run with sudo", &[("path", path)])
+            }
+            io::ErrorKind::IsADirectory => tr.f("{path}: is a directory, not a capture file", &[("path", path)]),
+            _ => tr.f("{path}: cannot read: {error}", &[("path", path), ("error", error)]),
+        },
+        CaptureError::NotCapture { path, detail } => tr.f(
+            "{path}: not a capture file portlens can read: {detail}. Give a pcap or pcapng file (as written by tcpdump -w, tshark/dumpcap -w or portlens -w)",
+            &[("path", path), ("detail", detail)],
+        ),
+        CaptureError::Corrupt { path, offset, detail } => tr.f(
+            "{path}: the capture is damaged at byte {offset}: {detail}; the packets before it were read",
+            &[("path", path), ("offset", offset), ("detail", detail)],
+        ),
+        CaptureError::Truncated { path, offset, record, what, needed, have } => tr.f(
+            "{path}: the file is cut short at byte {offset}: record {record} ({what}) needs {needed} bytes but only {have} remain; every whole packet before it was processed (the capture was probably still being written, or copied incompletely)",
+            &[
+                ("path", path),
+                ("offset", offset),
+                ("record", record),
+                ("what", what),
+                ("needed", needed),
+                ("have", have),
+            ],
+        ),
+        CaptureError::BadFilter { expr, reason } => tr.f(
+            "bad filter expression '{expr}': {reason}; see pcap-filter(7) for the syntax",
+            &[("expr", expr), ("reason", reason)],
+        ),
+        CaptureError::NoSuchDevice { name, available } => {
+            let mut s = tr.f("no interface named '{name}'; ", &[("name", name)]);
+            if available.is_empty() {
+                s.push_str(tr.s("no interfaces are available to capture on"));
+            } else {
+                s.push_str(&tr.f("available: {list} (list them with portlens -D)", &[("list", &available.join(", "))]));
+            }
+            s
+        }
+        CaptureError::Permission { name, reason } => {
+            let (exe, args) = crate::capture::command_line();
+            tr.f(
+                "cannot capture on '{name}': permission denied ({reason}). Run it as root: sudo {exe} {args}, or let it capture without root: sudo setcap cap_net_raw,cap_net_admin=eip {exe}",
+                &[("name", name), ("reason", reason), ("exe", &exe), ("args", &args)],
+            )
+        }
+        CaptureError::DeviceDown { name } => tr.f(
+            "interface '{name}' is down; bring it up first (sudo ip link set {name} up) or pick another with -i",
+            &[("name", name)],
+        ),
+        CaptureError::NoDevice { reason } => tr.f(
+            "no interface to capture on ({reason}); name one with -i (list them with portlens -D)",
+            &[("reason", reason)],
+        ),
+        CaptureError::Live { name, reason } => {
+            tr.f("capture on '{name}' failed: {reason}", &[("name", name), ("reason", reason)])
+        }
+        CaptureError::Write { path, detail } => {
+            tr.f("cannot write '{path}': {detail}", &[("path", path), ("detail", detail)])
+        }
+        CaptureError::WriteCut { path, error, packets, partial_record } => {
+            let mut s = tr.f("cannot write '{path}': {error}; ", &[("path", path), ("error", error)]);
+            let args: [(&str, &dyn std::fmt::Display); 2] = [("packets", packets), ("s", &plural(*packets))];
+            if *partial_record {
+                s.push_str(&tr.f("{packets} whole packet{s} went out before it, then part of the next", &args));
+            } else {
+                s.push_str(&tr.f("it holds the first {packets} packet{s}, each whole, and reads as a valid capture", &args));
+            }
+            s
         }
     }
 }
@@ -97,7 +213,7 @@ pub fn is_closed_pipe(e: &io::Error) -> bool {
 /// Runs a capture or file read to the end. Errors after some output (a truncated file) come
 /// back as `Err` after everything before them was printed and the reports were written.
 pub fn run(s: &Settings) -> Result<(), AppError> {
-    let setup = |e: io::Error| AppError::Other(format!("cannot set up signal handling: {e}"));
+    let setup = |e: io::Error| AppError::Failed("cannot set up signal handling", e);
     let stopper = Stopper::new().map_err(setup)?;
     // From here on a signal is never lost; the thread that acts on it starts after the sandbox.
     let signals = Signals::install(&stopper).map_err(setup)?;
@@ -141,15 +257,15 @@ fn run_stages<W: Write + Send>(s: &Settings, stopper: &Stopper, signals: Signals
     // the capture thread and the printer thread alike.
     privileges.give_up_capabilities()?;
     confine::sandbox(s, &frames);
-    signals.listen().map_err(|e| AppError::Other(format!("cannot start the signal thread: {e}")))?;
+    signals.listen().map_err(|e| AppError::Failed("cannot start the signal thread", e))?;
     if let Some(cap) = frames.live_capture() {
         let (name, linktype) = (cap.name().to_string(), cap.linktype());
-        eprintln!(
-            "portlens: listening on {name}, link type {}{}, snapshot length {} bytes",
-            linktype.0,
-            linktype.name().map(|n| format!(" ({n})")).unwrap_or_default(),
-            live_snaplen(s)
+        let lt = format!("{}{}", linktype.0, linktype.name().map(|n| format!(" ({n})")).unwrap_or_default());
+        let t = Tr(s.lang).f(
+            "listening on {name}, link type {lt}, snapshot length {snaplen} bytes",
+            &[("name", &name), ("lt", &lt), ("snaplen", &live_snaplen(s))],
         );
+        eprintln!("portlens: {t}");
         frames.start()?;
     }
     let mut tracker = stages::tracker(s);

@@ -9,6 +9,7 @@ use super::AppError;
 use super::frames::SourceStart;
 use crate::capture::writer::WriteOptions;
 use crate::capture::{CaptureError, CaptureWriter, FileId, Filter};
+use crate::i18n::Tr;
 use crate::decode::decode;
 use crate::flow::{Tracker, TrackerConfig};
 use crate::model::flow::PacketNote;
@@ -22,12 +23,13 @@ use crate::render::line::LineView;
 use crate::render::flows::FlowsOptions;
 use crate::render::{flows, stats};
 use crate::settings::{Input, Settings, View};
+use crate::vocab::Language;
 use crate::stop::Stopper;
 
 /// The BPF filter for files (a live capture's filter runs in the kernel). Compiled per link
 /// type; the first source's is compiled when the stage is made, so a bad expression fails
 /// before anything is written.
-pub struct FilterStage(Option<Filter>);
+pub struct FilterStage(Option<Filter>, Language);
 
 impl FilterStage {
     /// The filter of a run, checked against the link type its input starts with.
@@ -39,7 +41,7 @@ impl FilterStage {
         if let (Some(f), Some(lt)) = (filter.as_mut(), first.and_then(|st| st.linktype)) {
             f.prepare(lt)?;
         }
-        Ok(FilterStage(filter))
+        Ok(FilterStage(filter, s.lang))
     }
 
     /// A new source starts: compile the filter for the link type it announces.
@@ -63,11 +65,11 @@ impl FilterStage {
     pub fn report_skipped(&self) {
         if let Some(flt) = &self.0 {
             for (lt, why) in &flt.skipped_linktypes {
-                eprintln!(
-                    "portlens: the filter '{}' does not apply to link type {} ({why}); those packets were skipped",
-                    flt.expr(),
-                    lt.0
+                let t = Tr(self.1).f(
+                    "the filter '{expr}' does not apply to link type {lt} ({why}); those packets were skipped",
+                    &[("expr", &flt.expr()), ("lt", &lt.0), ("why", why)],
                 );
+                eprintln!("portlens: {t}");
             }
         }
     }
@@ -82,6 +84,7 @@ pub struct WriteStage {
     writer: Option<CaptureWriter>,
     failed: Option<CaptureError>,
     stopper: Stopper,
+    lang: Language,
 }
 
 impl WriteStage {
@@ -94,7 +97,7 @@ impl WriteStage {
             Some(p) => Some(CaptureWriter::create(p, opts, stopper)?),
             None => None,
         };
-        Ok(WriteStage { writer, failed: None, stopper: stopper.clone() })
+        Ok(WriteStage { writer, failed: None, stopper: stopper.clone(), lang: s.lang })
     }
 
     /// A new source starts: a source with a single link type (classic pcap, live) has its
@@ -130,16 +133,23 @@ impl WriteStage {
         let written = w.finish()?;
         if self.stopper.cut_short_by().is_some() {
             // The run ends on an error about stdout: say that the file is whole.
-            eprintln!("portlens: '{}' is complete: it holds the {} packets read before the stop", w.path(), written.packets);
+            let t = Tr(self.lang).f(
+                "'{path}' is complete: it holds the {n} packets read before the stop",
+                &[("path", &w.path()), ("n", &written.packets)],
+            );
+            eprintln!("portlens: {t}");
         }
         if written.cut_to_snaplen > 0 {
-            eprintln!(
-                "portlens: {} of the {} packets written to '{}' were longer than its snap length ({} bytes) and were cut to it",
-                written.cut_to_snaplen,
-                written.packets,
-                w.path(),
-                crate::capture::writer::SNAPLEN
+            let t = Tr(self.lang).f(
+                "{cut} of the {n} packets written to '{path}' were longer than its snap length ({snaplen} bytes) and were cut to it",
+                &[
+                    ("cut", &written.cut_to_snaplen),
+                    ("n", &written.packets),
+                    ("path", &w.path()),
+                    ("snaplen", &crate::capture::writer::SNAPLEN),
+                ],
             );
+            eprintln!("portlens: {t}");
         }
         Ok(())
     }
@@ -275,7 +285,7 @@ impl<'scope, W: Write + Send> Downstream<'scope, W> {
     ) -> Result<Downstream<'scope, W>, AppError> {
         let flush_each = s.line_buffered;
         let second_thread = matches!(s.input, Input::Files(_)) && !flush_each;
-        let fo = flows::FlowsOptions { services: s.line.services };
+        let fo = flows::FlowsOptions { services: s.line.services, lang: s.lang };
         let flow_log = (s.flow_log && tracker.is_some()).then_some(fo);
         if second_thread && printer.printable_elsewhere() {
             let (feeder, drain) = pipeline::channel();
@@ -378,7 +388,7 @@ where
     thread::Builder::new()
         .name("portlens-2".into())
         .spawn_scoped(scope, f)
-        .map_err(|e| AppError::Other(format!("cannot start a second thread: {e}")))
+        .map_err(|e| AppError::Failed("cannot start a second thread", e))
 }
 
 /// The reports written after the last frame (or on Ctrl-C): what the view keeps for the end

@@ -171,16 +171,11 @@ impl fmt::Display for CaptureError {
                 }
             }
             CaptureError::Permission { name, reason } => {
-                let exe = std::env::current_exe()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_else(|_| "portlens".to_string());
-                // Repeat the command as it was typed, so it can be copied.
-                let args: Vec<String> = std::env::args().skip(1).map(|a| shell_quote(&a)).collect();
+                let (exe, args) = command_line();
                 write!(
                     f,
-                    "cannot capture on '{name}': permission denied ({reason}). Run it as root: sudo {exe} {}, \
-                     or let it capture without root: sudo setcap cap_net_raw,cap_net_admin=eip {exe}",
-                    args.join(" ")
+                    "cannot capture on '{name}': permission denied ({reason}). Run it as root: sudo {exe} {args}, \
+                     or let it capture without root: sudo setcap cap_net_raw,cap_net_admin=eip {exe}"
                 )
             }
             CaptureError::DeviceDown { name } => {
@@ -205,6 +200,14 @@ impl fmt::Display for CaptureError {
 }
 
 impl std::error::Error for CaptureError {}
+
+/// This program's path and its arguments as they were typed, quoted for a shell, so that a
+/// message can show the command to copy (`sudo PATH ARGS`).
+pub fn command_line() -> (String, String) {
+    let exe = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_else(|_| "portlens".to_string());
+    let args: Vec<String> = std::env::args().skip(1).map(|a| shell_quote(&a)).collect();
+    (exe, args.join(" "))
+}
 
 /// Quotes an argument for a shell when it has characters a shell would interpret.
 fn shell_quote(a: &str) -> String {

@@ -329,6 +329,7 @@ impl BitsView {
             other: LineView::new(LineOptions {
                 ts: TsStyle::None,
                 number: false,
+                lang,
                 ..opts
             }),
             started: false,
@@ -357,7 +358,9 @@ impl BitsView {
         }
         for warn in pkt.warnings.iter().filter(|x| !f::is_quiet(x)) {
             w.write_all(b" ")?;
-            let text = f::warning_string(warn, pkt);
+            let mut v = Vec::new();
+            f::warning_in(&mut v, warn, pkt, i18n::Tr(self.rows.t.lang))?;
+            let text = String::from_utf8_lossy(&v);
             write!(
                 w,
                 "{}",

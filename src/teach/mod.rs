@@ -62,13 +62,21 @@ impl TeachError {
         }
     }
 
-    /// The lines to print on stderr, each starting `portlens: ` (none for a closed stdout).
-    #[must_use]
-    pub fn messages(&self) -> Vec<String> {
+    /// The lines to print on stderr, each starting `portlens: ` (none for a closed stdout), in
+    /// the reader's language (usage messages were made in it).
+    pub fn messages(&self, lang: Language) -> Vec<String> {
+        let tr = i18n::Tr(lang);
         match self {
             TeachError::Usage(m) => m.iter().map(|l| format!("portlens: {l}")).collect(),
             TeachError::Io(e) if e.kind() == io::ErrorKind::BrokenPipe => Vec::new(),
-            other => vec![format!("portlens: {other}")],
+            TeachError::NoMatch(q) => vec![format!(
+                "portlens: {}",
+                tr.f(
+                    "services: nothing matches '{query}' (try a service name like mysql, a port like 443 or 443/tcp, or words of a description)",
+                    &[("query", &q.escape_debug())]
+                )
+            )],
+            TeachError::Io(e) => vec![format!("portlens: {}", tr.f("cannot write the output: {error}", &[("error", e)]))],
         }
     }
 }
@@ -167,14 +175,18 @@ pub fn split_output_flags(args: &[String]) -> Result<OutputFlags, TeachError> {
 pub fn run_explain(w: &mut dyn Write, targets: &[String], o: &Options) -> Result<(), TeachError> {
     let mut parsed = Vec::with_capacity(targets.len());
     let mut errors = Vec::new();
+    let tr = i18n::Tr(o.lang);
     for arg in targets {
-        match target::parse(arg) {
+        match target::parse_in(arg, tr) {
             Ok(t) => parsed.push(t),
-            Err(e) => errors.push(e.to_string()),
+            Err(e) => errors.push(tr.f(
+                "explain: '{input}': {reason}",
+                &[("input", &e.input.escape_debug()), ("reason", &e.reason)],
+            )),
         }
     }
     if parsed.is_empty() && errors.is_empty() {
-        errors.push("explain: give at least one port (0–65535), IP:PORT or [IPv6]:PORT".into());
+        errors.push(tr.s("explain: give at least one port (0–65535), IP:PORT or [IPv6]:PORT").to_string());
     }
     if !errors.is_empty() {
         return Err(TeachError::Usage(errors));
@@ -371,13 +383,13 @@ mod tests {
         );
         assert!(
             TeachError::Io(io::Error::from(io::ErrorKind::BrokenPipe))
-                .messages()
+                .messages(Language::En)
                 .is_empty()
         );
         assert_eq!(TeachError::Io(io::Error::other("x")).exit_code(), 1);
         assert!(
             TeachError::NoMatch("q".into())
-                .messages()
+                .messages(Language::En)
                 .iter()
                 .all(|m| m.starts_with("portlens: "))
         );

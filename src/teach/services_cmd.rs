@@ -14,7 +14,8 @@
 
 use std::io::{self, Write};
 
-use crate::i18n::{PadRight, Texts, width};
+use crate::i18n::{self, PadRight, Texts, width};
+use crate::vocab::Language;
 use crate::render::color::{Palette, Style};
 use super::explain::status_words;
 use crate::services::{self, PortClass, Proto, SearchHit};
@@ -29,14 +30,14 @@ pub enum NoResult {
 }
 
 /// Checks the query: a plain number must be a port (0–65535).
-pub fn check_query(query: &str) -> Result<(), NoResult> {
+pub fn check_query(query: &str, lang: Language) -> Result<(), NoResult> {
     let q = query.trim();
     let digits = q.strip_prefix(':').unwrap_or(q);
     let num = digits.split('/').next().unwrap_or("");
     if !num.is_empty() && num.bytes().all(|b| b.is_ascii_digit()) && num.parse::<u16>().is_err() {
-        return Err(NoResult::BadPort(format!(
-            "services: '{}' is not a port number: ports are 0–65535",
-            q.escape_debug()
+        return Err(NoResult::BadPort(i18n::Tr(lang).f(
+            "services: '{q}' is not a port number: ports are 0–65535",
+            &[("q", &q.escape_debug())],
         )));
     }
     Ok(())
@@ -78,7 +79,7 @@ pub fn write(
     t: &Texts,
     pal: Palette,
 ) -> io::Result<Result<(), NoResult>> {
-    if let Err(e) = check_query(query) {
+    if let Err(e) = check_query(query, t.lang) {
         return Ok(Err(e));
     }
     let hits = services::search(query);

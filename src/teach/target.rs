@@ -6,6 +6,9 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use crate::i18n::Tr;
+use crate::vocab::Language;
+
 /// One thing to explain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
@@ -47,54 +50,45 @@ impl fmt::Display for TargetError {
 
 impl std::error::Error for TargetError {}
 
-const FORMS: &str = "give a port (0–65535), IP:PORT or [IPv6]:PORT";
-
 /// Parses a port written in hex (`0x01bb`) or binary (`0b0000000110111011`, `_` allowed
 /// between digits, as in Rust); `None` when `s` has neither prefix.
-fn parse_radix(s: &str) -> Option<Result<u16, String>> {
+fn parse_radix(s: &str, tr: Tr) -> Option<Result<u16, String>> {
     let (digits, radix, name) = if let Some(d) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
-        (d, 16, "hex")
+        (d, 16, tr.s("hex"))
     } else if let Some(d) = s.strip_prefix("0b").or_else(|| s.strip_prefix("0B")) {
-        (d, 2, "binary")
+        (d, 2, tr.s("binary"))
     } else {
         return None;
     };
     let clean: String = digits.chars().filter(|&c| c != '_').collect();
     if clean.is_empty() || !clean.chars().all(|c| c.is_digit(radix)) {
-        return Some(Err(format!(
-            "'{}' is not a {name} number: write 0x01bb or 0b0000000110111011 for a port 0–65535",
-            s.escape_debug()
+        return Some(Err(tr.f(
+            "'{s}' is not a {name} number: write 0x01bb or 0b0000000110111011 for a port 0–65535",
+            &[("s", &s.escape_debug()), ("name", &name)],
         )));
     }
     Some(u16::from_str_radix(&clean, radix).map_err(|_| {
-        format!("{s} is more than 16 bits: a port is 0–65535 (0x0000–0xffff)")
+        tr.f("{s} is more than 16 bits: a port is 0–65535 (0x0000–0xffff)", &[("s", &s)])
     }))
 }
 
 /// Parses a port number: decimal digits only, 0–65535.
-fn parse_port(s: &str) -> Result<u16, String> {
+fn parse_port(s: &str, tr: Tr) -> Result<u16, String> {
     if s.is_empty() {
-        return Err("the port is missing: a port is a number from 0 to 65535".into());
+        return Err(tr.s("the port is missing: a port is a number from 0 to 65535").to_string());
     }
     if s.bytes().all(|b| b.is_ascii_digit()) {
         return s
             .parse::<u16>()
-            .map_err(|_| format!("port {s} is out of range: a port is a 16-bit number, 0–65535"));
+            .map_err(|_| tr.f("port {s} is out of range: a port is a 16-bit number, 0–65535", &[("s", &s)]));
     }
-    if s.strip_prefix('-')
-        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
-    {
-        return Err(format!(
-            "port {s} is negative: a port is a number from 0 to 65535"
-        ));
+    if s.strip_prefix('-').is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(tr.f("port {s} is negative: a port is a number from 0 to 65535", &[("s", &s)]));
     }
-    Err(format!(
-        "'{}' is not a port number: a port is a number from 0 to 65535",
-        s.escape_debug()
-    ))
+    Err(tr.f("'{s}' is not a port number: a port is a number from 0 to 65535", &[("s", &s.escape_debug())]))
 }
 
-/// Parses one `explain` argument.
+/// Parses one `explain` argument (messages in English; [`parse_in`] for another language).
 ///
 /// ```
 /// use std::net::{IpAddr, Ipv6Addr};
@@ -104,84 +98,70 @@ fn parse_port(s: &str) -> Result<u16, String> {
 /// assert!(parse("70000").unwrap_err().reason.contains("0–65535"));
 /// ```
 pub fn parse(arg: &str) -> Result<Target, TargetError> {
-    let err = |reason: String| TargetError {
-        input: arg.to_string(),
-        reason,
-    };
+    parse_in(arg, Tr(Language::En))
+}
+
+/// Parses one `explain` argument; a bad one is said in the language of `tr`.
+pub fn parse_in(arg: &str, tr: Tr) -> Result<Target, TargetError> {
+    let err = |reason: String| TargetError { input: arg.to_string(), reason };
     let s = arg.trim();
     if s.is_empty() {
-        return Err(err(format!("an empty argument is not a port: {FORMS}")));
+        return Err(err(tr.s("an empty argument is not a port: give a port (0–65535), IP:PORT or [IPv6]:PORT").to_string()));
     }
     if let Some(rest) = s.strip_prefix('[') {
         let Some((addr, after)) = rest.split_once(']') else {
-            return Err(err(
-                "the '[' of an IPv6 address is not closed: write [IPv6]:PORT with PORT 0–65535"
-                    .into(),
-            ));
+            return Err(err(tr.s("the '[' of an IPv6 address is not closed: write [IPv6]:PORT with PORT 0–65535").to_string()));
         };
-        let ip = parse_v6(addr).map_err(err)?;
+        let ip = parse_v6(addr, tr).map_err(err)?;
         return match after.strip_prefix(':') {
-            None if after.is_empty() => Err(err(format!(
-                "no port: write [{addr}]:PORT with PORT 0–65535"
+            None if after.is_empty() => {
+                Err(err(tr.f("no port: write [{addr}]:PORT with PORT 0–65535", &[("addr", &addr)])))
+            }
+            None => Err(err(tr.f(
+                "'{after}' after ']' is not ':PORT': write [{addr}]:PORT with PORT 0–65535",
+                &[("after", &after.escape_debug()), ("addr", &addr)],
             ))),
-            None => Err(err(format!(
-                "'{}' after ']' is not ':PORT': write [{addr}]:PORT with PORT 0–65535",
-                after.escape_debug()
-            ))),
-            Some(p) => parse_port(p)
-                .map(|port| Target::Socket(IpAddr::V6(ip), port))
-                .map_err(err),
+            Some(p) => parse_port(p, tr).map(|port| Target::Socket(IpAddr::V6(ip), port)).map_err(err),
         };
     }
-    if let Some(r) = parse_radix(s) {
+    if let Some(r) = parse_radix(s, tr) {
         return r.map(Target::Port).map_err(err);
     }
     if s.bytes().all(|b| b.is_ascii_digit()) || s.starts_with('-') || s.starts_with('+') {
-        return parse_port(s).map(Target::Port).map_err(err);
+        return parse_port(s, tr).map(Target::Port).map_err(err);
     }
     if let Ok(ip) = s.parse::<IpAddr>() {
         let how = match ip {
             IpAddr::V4(_) => format!("{ip}:PORT"),
             IpAddr::V6(_) => format!("[{ip}]:PORT"),
         };
-        return Err(err(format!(
-            "an IP address alone has no port: write {how} with PORT 0–65535"
-        )));
+        return Err(err(tr.f("an IP address alone has no port: write {how} with PORT 0–65535", &[("how", &how)])));
     }
     match s.matches(':').count() {
-        0 => Err(err(format!(
-            "not a port number or socket: {FORMS} (to search services by name: portlens services {})",
-            s.escape_debug()
+        0 => Err(err(tr.f(
+            "not a port number or socket: give a port (0–65535), IP:PORT or [IPv6]:PORT (to search services by name: portlens services {s})",
+            &[("s", &s.escape_debug())],
         ))),
         1 => {
             let (host, port) = s.split_once(':').unwrap_or((s, ""));
             let ip = host.parse::<Ipv4Addr>().map_err(|_| {
-                err(format!(
-                    "'{}' is not an IPv4 address (portlens does no DNS look-ups): {FORMS}",
-                    host.escape_debug()
+                err(tr.f(
+                    "'{host}' is not an IPv4 address (portlens does no DNS look-ups): give a port (0–65535), IP:PORT or [IPv6]:PORT",
+                    &[("host", &host.escape_debug())],
                 ))
             })?;
-            parse_port(port)
-                .map(|p| Target::Socket(IpAddr::V4(ip), p))
-                .map_err(err)
+            parse_port(port, tr).map(|p| Target::Socket(IpAddr::V4(ip), p)).map_err(err)
         }
-        _ => Err(err(
-            "write an IPv6 socket with brackets, [IPv6]:PORT, with PORT 0–65535".into(),
-        )),
+        _ => Err(err(tr.s("write an IPv6 socket with brackets, [IPv6]:PORT, with PORT 0–65535").to_string())),
     }
 }
 
-fn parse_v6(addr: &str) -> Result<Ipv6Addr, String> {
+fn parse_v6(addr: &str, tr: Tr) -> Result<Ipv6Addr, String> {
     if addr.contains('%') {
-        return Err(
-            "zone ids ('%…') are not supported: write [IPv6]:PORT with PORT 0–65535".into(),
-        );
+        return Err(tr.s("zone ids ('%…') are not supported: write [IPv6]:PORT with PORT 0–65535").to_string());
     }
     addr.parse::<Ipv6Addr>().map_err(|_| {
-        format!(
-            "'{}' is not an IPv6 address: write [IPv6]:PORT with PORT 0–65535",
-            addr.escape_debug()
-        )
+        tr.f("'{addr}' is not an IPv6 address: write [IPv6]:PORT with PORT 0–65535", &[("addr", &addr.escape_debug())])
     })
 }
 
