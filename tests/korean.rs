@@ -217,7 +217,10 @@ fn flows_report_in_korean_with_columns_aligned_by_display_width() {
     // A port scan's detection (its 200 rows of refusals left out).
     let scan = ko(&["-r", &common::fixture("tcp-scan.pcap"), "--flows", "-q"]);
     let detected = &scan[scan.find("\n탐지됨:").expect("detections")..];
-    snapshot("flows", &format!("{out}{detected}"));
+    // -v: Zeek's view of each connection.
+    let verbose = ko(&["-r", &common::fixture("lesson.pcap"), "-r", &common::fixture("tcp-refused.pcap"), "--flows", "-q", "-v"]);
+    assert!(verbose.contains("TCP 연결별 Zeek 관점"), "{verbose}");
+    snapshot("flows", &format!("{out}{detected}\n$ --flows -v\n{verbose}"));
 }
 
 #[test]

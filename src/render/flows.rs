@@ -1188,6 +1188,9 @@ mod tests {
             assert!(crate::i18n::korean(history_letter_words(*c)).is_some(), "{}", char::from(*c));
         }
         assert_eq!(HEAD.len(), HEAD_KO.len());
+        for h in ["connection", "state", "history", "rtt min/avg/max (samples)", "community id"] {
+            assert!(crate::i18n::korean(h).is_some(), "{h}");
+        }
         for kind in ["port_scan", "port_reuse", "simultaneous_open", "syn_retransmission"] {
             assert_ne!(kind_words(kind, Tr(Language::Ko)), kind.replace('_', " "), "{kind}");
         }
