@@ -20,7 +20,7 @@ fn main() -> ExitCode {
             if e.use_stderr() {
                 // clap writes its messages in English; a Korean reader first gets what went wrong.
                 let asked = std::env::args().skip(1).collect::<Vec<_>>();
-                let ko = asked.windows(2).any(|w| w[0] == "--lang" && w[1] == "ko") || asked.iter().any(|a| a == "--lang=ko");
+                let ko = asked.windows(2).any(|w| matches!(w, [a, b] if a == "--lang" && b == "ko")) || asked.iter().any(|a| a == "--lang=ko");
                 let lang = resolve_lang(ko.then_some(Language::Ko));
                 if let Some(line) = usage_error_heading(clap_error_kind(&e), lang) {
                     eprintln!("portlens: {line}");
