@@ -178,7 +178,7 @@ fn machine_command(cmd: &Command, args: &Args) -> ExitCode {
     match r.and_then(|()| std::io::Write::flush(&mut out).map_err(TeachError::Io)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            for line in e.messages() {
+            for line in e.messages(opts.lang) {
                 eprintln!("{line}");
             }
             ExitCode::from(e.exit_code())

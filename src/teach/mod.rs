@@ -77,6 +77,8 @@ impl TeachError {
                 )
             )],
             TeachError::Io(e) => vec![format!("portlens: {}", tr.f("cannot write the output: {error}", &[("error", e)]))],
+            // Said in the reader's language where it was made.
+            TeachError::Runtime(m) => vec![format!("portlens: {m}")],
         }
     }
 }
